@@ -1,0 +1,228 @@
+"""Comparison helpers for test cells, with failure messages that teach.
+
+Every helper raises :class:`CheckFailure` (an ``AssertionError``) whose message
+says what was checked, what was expected, what was received and, where one is
+given, the usual mistake behind such a difference.  Test cells call them
+instead of bare ``assert`` so a student learns *why* a test failed::
+
+    checks.assert_close(linear_layer(X, W, b), X @ W + b, name="linear_layer(X, W, b)",
+                        hint="Did you forget the bias b?")
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+
+__all__ = [
+    "CheckFailure",
+    "assert_close",
+    "assert_equal",
+    "assert_shape",
+    "assert_true",
+    "call_unchanged",
+    "no_warnings",
+]
+
+
+class CheckFailure(AssertionError):
+    """A test-cell check failed; the message explains how."""
+
+
+def _fail(what: str, detail: str, hint: str | None) -> None:
+    lines = [f"{what}: {detail}"]
+    if hint:
+        lines.append(f"Hint: {hint}")
+    raise CheckFailure("\n".join(lines))
+
+
+def _describe(value) -> str:
+    """A one-line description of a value's type, shape and dtype."""
+    if isinstance(value, np.ndarray):
+        return f"ndarray of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__} of length {len(value)}"
+    return type(value).__name__
+
+
+def _fmt(x) -> str:
+    return np.array2string(np.asarray(x), precision=6, threshold=20, edgeitems=3, separator=", ")
+
+
+def assert_shape(received, shape: tuple, *, name: str = "result", hint: str | None = None) -> None:
+    """Check that ``received`` is an ndarray of the given shape."""
+    if not isinstance(received, np.ndarray):
+        _fail(name, f"expected an ndarray of shape {tuple(shape)}, "
+              f"received {_describe(received)}", hint)
+    if received.shape != tuple(shape):
+        _fail(name, f"expected shape {tuple(shape)}, received shape {received.shape}", hint)
+
+
+def assert_close(
+    received,
+    expected,
+    *,
+    name: str = "result",
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    hint: str | None = None,
+    dtype_kind: str | None = "f",
+) -> None:
+    """Check that ``received`` matches ``expected`` entry by entry.
+
+    Shapes must agree exactly (no broadcasting): ``(n,)`` and ``(n, 1)`` differ.
+    An entry passes when ``|received - expected| <= atol + rtol * |expected|``.
+
+    Parameters
+    ----------
+    received, expected : array_like or float
+        The student's value and the reference value.
+    name : str
+        What is being compared, as the student would write it.
+    rtol, atol : float
+        Relative and absolute tolerances.
+    hint : str, optional
+        The usual mistake behind a mismatch, printed below the details.
+    dtype_kind : str or None
+        Required ``dtype.kind`` of an array result ("f" float, "b" bool, "i"
+        int); ``None`` accepts any numeric dtype.
+    """
+    exp = np.asarray(expected)
+    if exp.ndim == 0:
+        if isinstance(received, np.ndarray) and received.ndim > 0:
+            _fail(name, f"expected a single number, received {_describe(received)}", hint)
+        if isinstance(received, (list, tuple, dict, str)) or received is None:
+            _fail(name, f"expected a single number, received {_describe(received)}", hint)
+        try:
+            rec = np.asarray(received, dtype=float)
+        except (TypeError, ValueError):
+            _fail(name, f"expected a single number, received {_describe(received)}", hint)
+        if not np.isfinite(rec) and np.isfinite(exp):
+            _fail(name, f"expected {float(exp)!r}, received {float(rec)!r}", hint)
+        if not np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=True):
+            _fail(name, f"expected {float(exp)!r}, received {float(rec)!r} "
+                  f"(difference {abs(float(rec) - float(exp)):.3g})", hint)
+        return
+    assert_shape(received, exp.shape, name=name, hint=hint)
+    if dtype_kind is not None and received.dtype.kind != dtype_kind:
+        kinds = {"f": "floating point", "b": "boolean", "i": "integer"}
+        _fail(name, f"expected a {kinds.get(dtype_kind, dtype_kind)} array, received dtype "
+              f"{received.dtype}", hint)
+    if not np.issubdtype(received.dtype, np.number) and received.dtype.kind != "b":
+        _fail(name, f"expected numbers, received dtype {received.dtype}", hint)
+    rec = received.astype(float)
+    expf = exp.astype(float)
+    bad = ~np.isclose(rec, expf, rtol=rtol, atol=atol, equal_nan=True)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f"[{', '.join(map(str, idx))}]"
+        detail = (f"{int(bad.sum())} of {bad.size} entries differ; the first is {where}: "
+                  f"expected {float(expf[idx])!r}, received {float(rec[idx])!r}")
+        if bad.size <= 50:
+            detail += f"\n  expected:\n{_fmt(expf)}\n  received:\n{_fmt(rec)}"
+        _fail(name, detail, hint)
+
+
+def assert_equal(received, expected, *, name: str = "result", hint: str | None = None) -> None:
+    """Check exact equality of plain values (bool, int, str, tuples of them).
+
+    ``True`` and ``np.True_`` count as equal; ``1`` and ``True`` do not.
+    """
+    def kind(v):
+        if isinstance(v, (bool, np.bool_)):
+            return bool
+        if isinstance(v, (int, np.integer)):
+            return int
+        return type(v)
+
+    if kind(received) is not kind(expected):
+        _fail(name, f"expected a {kind(expected).__name__} ({expected!r}), received "
+              f"{_describe(received)} ({received!r})", hint)
+    if received != expected:
+        _fail(name, f"expected {expected!r}, received {received!r}", hint)
+
+
+def assert_true(condition: bool, message: str, *, hint: str | None = None) -> None:
+    """Fail with ``message`` (and ``hint``) unless ``condition`` holds."""
+    if not condition:
+        _fail("check failed", message, hint)
+
+
+def _snapshot(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # values that cannot be copied (functions, generators) are not tracked
+        return None
+
+
+def _changed(before, after) -> str | None:
+    """Describe how ``after`` differs from the snapshot ``before``, or None."""
+    if isinstance(before, np.ndarray):
+        if after.shape != before.shape:
+            return f"its shape changed from {before.shape} to {after.shape}"
+        diff = ~((before == after) | (np.isnan(before) & np.isnan(after))
+                 if before.dtype.kind == "f" else before == after)
+        if diff.any():
+            idx = tuple(int(i) for i in np.argwhere(diff)[0])
+            return f"entry {list(idx)} was {before[idx].item()!r} and is now {after[idx].item()!r}"
+        return None
+    if isinstance(before, (list, dict, tuple)):
+        try:
+            same = before == after
+            if isinstance(same, np.ndarray):
+                same = bool(same.all())
+            return None if same else f"it was {before!r} and is now {after!r}"
+        except ValueError:
+            return None
+    return None
+
+
+def call_unchanged(fn, *args, **kwargs):
+    """Call ``fn(*args, **kwargs)`` and check that it left its arguments unchanged.
+
+    Returns whatever ``fn`` returns.  A function that edits an input array in
+    place (``x[x < 0] = 0``, ``X -= X.mean(0)``) fails with the argument's name
+    and the first changed entry.
+    """
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        named = list(bound.arguments.items())
+    except (TypeError, ValueError):
+        named = [(f"argument {i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+    before = [(n, v, _snapshot(v)) for n, v in named]
+    result = fn(*args, **kwargs)
+    fname = getattr(fn, "__name__", "the function")
+    for n, value, snap in before:
+        if snap is None:
+            continue
+        change = _changed(snap, value)
+        if change:
+            _fail(f"{fname} changed its input {n!r}", change,
+                  "A graded function must not modify its inputs. Compute into a new array "
+                  "(x = x.copy(), np.where, out-of-place arithmetic) instead of assigning into "
+                  "or using +=, -= on an argument.")
+    return result
+
+
+@contextmanager
+def no_warnings(what: str = "the code under test"):
+    """Turn any warning raised inside the block into a failure that says which.
+
+    A warning printed to stderr zeroes a graded cell, so tests catch warnings
+    themselves and explain them (overflow in ``exp``, division by zero, ...).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(all="warn"):
+            yield
+    if caught:
+        w = caught[0]
+        _fail(f"{what} raised a warning", f"{w.category.__name__}: {w.message}",
+              "Warnings usually mean overflow or division by zero; use a numerically stable "
+              "formulation (for instance np.where, or subtracting a maximum before exp).")

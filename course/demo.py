@@ -1,0 +1,119 @@
+"""The instructor's whole workflow on sample submissions: ``python -m course demo``.
+
+1. ``nbgrader generate_assignment`` builds ``release/`` from ``source/``;
+2. sample submissions go to ``submitted/<student>/<assignment>/``: the
+   reference solution, a student who makes the assignment's demo mistakes,
+   and the untouched release;
+3. ``nbgrader autograde`` grades them into the course's gradebook;
+4. ``nbgrader generate_feedback`` writes HTML feedback to ``feedback/``;
+5. ``nbgrader export`` writes the grades to CSV;
+6. a table of students by assignment is printed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from course import grading, submissions
+
+STUDENTS = ("reference", "typical-mistakes", "blank")
+
+
+def assignments(root: Path) -> list[str]:
+    """Assignment folders of ``source/`` that hold a notebook of their own name."""
+    src = Path(root) / "source"
+    return sorted(d.name for d in src.iterdir() if (d / f"{d.name}.ipynb").is_file())
+
+
+def make_submissions(root: Path, assignment: str) -> list[str]:
+    """Write the demo's three sample submissions of ``assignment``; return the student ids."""
+    nb_name = f"{assignment}.ipynb"
+    release = submissions.read(root / "release" / assignment / nb_name)
+    source = submissions.read(root / "source" / assignment / nb_name)
+    reference = submissions.reference_submission(release, source)
+    mistakes, demo = submissions.load_mistakes(root / "source" / assignment)
+    flawed = reference
+    for mistake in mistakes:
+        if mistake.name in demo:
+            flawed = submissions.apply_mistake(flawed, mistake)
+    for student, nb in zip(STUDENTS, (reference, flawed, release)):
+        submissions.write(nb, root / "submitted" / student / assignment / nb_name)
+    return list(STUDENTS)
+
+
+def format_table(scores: dict[str, dict[str, dict]], asgs: list[str]) -> str:
+    """Students by assignment, ``score / max`` in each cell, and a total column."""
+    students = [s for s in STUDENTS if any(s in scores[a] for a in asgs)]
+    students += sorted({s for a in asgs for s in scores[a]} - set(students))
+    width = max([len("student")] + [len(s) for s in students]) + 2
+    cols = [max(len(a), 13) + 2 for a in asgs]
+    head = "student".ljust(width) + "".join(a.rjust(c) for a, c in zip(asgs, cols))
+    lines = [head + "total".rjust(15), "-" * (len(head) + 15)]
+    for s in students:
+        row, got, out_of = s.ljust(width), 0.0, 0.0
+        for a, c in zip(asgs, cols):
+            entry = scores[a].get(s)
+            if entry is None:
+                row += "-".rjust(c)
+                continue
+            got += entry["score"]
+            out_of += entry["max_score"]
+            row += f"{entry['score']:g} / {entry['max_score']:g}".rjust(c)
+        lines.append(row + f"{got:g} / {out_of:g}".rjust(15))
+    return "\n".join(lines)
+
+
+def run(root: Path, only: list[str] | None = None) -> int:
+    from tqdm import tqdm
+
+    root = Path(root).resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        print(f"error: {root} is not a course folder (no nbgrader_config.py)", file=sys.stderr)
+        return 2
+    asgs = assignments(root)
+    if only:
+        unknown = sorted(set(only) - set(asgs))
+        if unknown:
+            print(f"error: no such assignment in source/: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        asgs = [a for a in asgs if a in only]
+    log = root / "autograded" / "demo.log"
+    log.unlink(missing_ok=True)
+    csv = root / "grades.csv"
+    steps = [(name, a) for a in asgs for name in ("generate", "submit", "autograde", "feedback")]
+    steps.append(("export", None))
+    started = time.perf_counter()
+    scores: dict[str, dict] = {}
+    bar = tqdm(steps, unit="step", file=sys.stderr, dynamic_ncols=True)
+    try:
+        for step, a in bar:
+            bar.set_description(f"{step} {a or ''}".strip())
+            if step == "generate":
+                grading.nbgrader(["generate_assignment", a, "--force"], root, log=log)
+            elif step == "submit":
+                make_submissions(root, a)
+            elif step == "autograde":
+                grading.nbgrader(["autograde", a, "--force"], root, log=log)
+                scores[a] = grading.read_scores(root, a)
+            elif step == "feedback":
+                grading.nbgrader(["generate_feedback", a, "--force"], root, log=log)
+            else:
+                grading.nbgrader(["export", f"--to={csv}"], root, log=log)
+    except (grading.StepFailed, ValueError, OSError) as exc:
+        bar.close()
+        print(f"\ndemo failed at step '{step}{' ' + a if a else ''}':\n{exc}\n"
+              f"full log: {log}", file=sys.stderr)
+        return 1
+    bar.close()
+    print()
+    print(format_table(scores, asgs))
+    print()
+    print(f"grades CSV:  {csv}")
+    print(f"feedback:    {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
+    for a in asgs:
+        print(f"             e.g. {root / 'feedback' / 'reference' / a / (a + '.html')}")
+    print(f"nbgrader log: {log}")
+    print(f"done in {time.perf_counter() - started:.0f} s")
+    return 0

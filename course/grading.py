@@ -1,0 +1,106 @@
+"""Thin wrappers around the real nbgrader commands and gradebook of a course folder.
+
+Each command runs as ``nbgrader ...`` in a subprocess from the course root, so
+nbgrader reads the course's own ``nbgrader_config.py`` exactly as it does when
+an instructor types the command.  The Python environment's ``bin/`` is put
+first on ``PATH`` because nbgrader starts ``alembic`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["StepFailed", "course_config", "nbgrader", "read_scores", "cell_failures"]
+
+
+class StepFailed(RuntimeError):
+    """An nbgrader command exited non-zero; the message holds the end of its log."""
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def nbgrader(args: list[str], root: Path, *, log: Path | None = None,
+             timeout: float | None = None) -> str:
+    """Run ``nbgrader ARGS`` in the course folder ``root`` and return its output.
+
+    Raises :class:`StepFailed` with the last lines of the output if it fails.
+    The whole output is also written to ``log`` when given.
+    """
+    cmd = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    try:
+        proc = subprocess.run(cmd, cwd=root, env=_env(), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise StepFailed(f"`nbgrader {' '.join(args)}` did not finish in {timeout:.0f} s") from exc
+    output = proc.stdout + proc.stderr
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as fh:
+            fh.write(f"$ nbgrader {' '.join(args)}\n{output}\n")
+    if proc.returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        raise StepFailed(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}) in "
+                         f"{root}:\n{tail}")
+    return output
+
+
+def course_config(root: Path):
+    """The traitlets config that ``nbgrader_config.py`` in ``root`` defines."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+def _gradebook(root: Path):
+    from nbgrader.api import Gradebook
+
+    cfg = course_config(root).CourseDirectory
+    db_url = cfg.get("db_url") or f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+    return Gradebook(db_url, course_id=cfg.get("course_id", "default_course"))
+
+
+def read_scores(root: Path, assignment: str) -> dict[str, dict]:
+    """Scores of every autograded submission of ``assignment`` in the gradebook.
+
+    Returns ``{student: {"score": float, "max_score": float,
+    "cells": {grade_id: (score, max_score)}}}``.
+    """
+    out: dict[str, dict] = {}
+    with _gradebook(root) as gb:
+        for sub in gb.assignment_submissions(assignment):
+            cells: dict[str, tuple[float, float]] = {}
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    cells[grade.name] = (float(grade.score), float(grade.max_score))
+            out[sub.student_id] = {"score": float(sub.score), "max_score": float(sub.max_score),
+                                   "cells": cells}
+    return out
+
+
+def cell_failures(notebook_path: Path) -> dict[str, str]:
+    """Why each failing grade cell of an autograded notebook failed: error or stderr text."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    reasons = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade") or cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                reasons[meta["grade_id"]] = f"{out.ename}: {out.evalue}"
+                break
+            if out.output_type == "stream" and out.name == "stderr":
+                reasons[meta["grade_id"]] = f"stderr: {out.text.strip()[:300]}"
+                break
+    return reasons

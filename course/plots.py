@@ -1,0 +1,124 @@
+"""Pure plotting functions: each takes a matplotlib ``ax``, draws, and returns it.
+
+Nothing here creates a figure or shows one, so the same drawing serves a
+notebook cell, a widget redraw and a test without a browser.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.colors import ListedColormap, to_rgb
+
+__all__ = [
+    "CLASS_COLORS",
+    "decision_boundary",
+    "figure_png",
+    "grid",
+    "loss_curve",
+    "scatter_classes",
+]
+
+CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def _light(color: str, amount: float = 0.7) -> tuple[float, float, float]:
+    r, g, b = to_rgb(color)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
+
+
+def grid(X: np.ndarray, resolution: int = 100, margin: float = 0.5,
+         extent: tuple[float, float, float, float] | None = None):
+    """A ``resolution`` by ``resolution`` grid of points covering ``X``.
+
+    Returns
+    -------
+    points : ndarray, shape (resolution**2, 2)
+        Row-major: row ``i * resolution + j`` is ``(xs[j], ys[i])``.
+    extent : tuple
+        ``(x_min, x_max, y_min, y_max)``, as ``imshow`` takes it.
+    """
+    if extent is None:
+        lo = X.min(axis=0) - margin
+        hi = X.max(axis=0) + margin
+        extent = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+    xs = np.linspace(extent[0], extent[1], resolution)
+    ys = np.linspace(extent[2], extent[3], resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    return np.column_stack([xx.ravel(), yy.ravel()]), extent
+
+
+def scatter_classes(ax, X: np.ndarray, y: np.ndarray, *, highlight=None, size: float = 40,
+                    labels=None):
+    """Scatter 2-D points coloured and shaped by class.
+
+    ``highlight`` is an optional boolean mask or index array of points to ring
+    in black (for instance the misclassified ones).
+    """
+    y = np.asarray(y)
+    classes = np.unique(y)
+    for k, c in enumerate(classes):
+        sel = y == c
+        name = labels[k] if labels is not None else f"class {c}"
+        ax.scatter(X[sel, 0], X[sel, 1], s=size, c=CLASS_COLORS[k % len(CLASS_COLORS)],
+                   marker=_MARKERS[k % len(_MARKERS)], edgecolors="white", linewidths=0.8,
+                   label=name, zorder=3)
+    if highlight is not None:
+        Xh = X[highlight]
+        ax.scatter(Xh[:, 0], Xh[:, 1], s=size * 3.5, facecolors="none", edgecolors="black",
+                   linewidths=1.5, zorder=4, label="highlighted")
+    return ax
+
+
+def decision_boundary(ax, predict, X: np.ndarray, y: np.ndarray, *, resolution: int = 100,
+                      margin: float = 0.5, extent=None, n_classes: int | None = None,
+                      title: str | None = None):
+    """Colour the plane by the class ``predict`` gives it, then draw the points.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    predict : callable
+        ``predict(P) -> labels`` for grid points ``P`` of shape ``(N, 2)``;
+        labels are integers ``0..n_classes-1`` of shape ``(N,)``.
+    X : ndarray, shape (n, 2)
+    y : ndarray, shape (n,)
+    """
+    points, extent = grid(X, resolution, margin, extent)
+    labels = np.asarray(predict(points)).reshape(resolution, resolution)
+    k = n_classes or int(max(np.max(y), np.max(labels)) + 1)
+    cmap = ListedColormap([_light(CLASS_COLORS[i % len(CLASS_COLORS)]) for i in range(k)])
+    ax.imshow(labels, origin="lower", extent=extent, cmap=cmap, vmin=-0.5, vmax=k - 0.5,
+              interpolation="nearest", aspect="auto")
+    scatter_classes(ax, X, y, size=70 if len(X) <= 50 else 25)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def loss_curve(ax, history, *, label: str | None = None, log: bool = False,
+               xlabel: str = "epoch", ylabel: str = "loss"):
+    """Plot a sequence of losses against its index."""
+    history = np.asarray(history, dtype=float)
+    ax.plot(np.arange(len(history)), history, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if label:
+        ax.legend()
+    return ax
+
+
+def figure_png(fig, dpi: int = 80) -> bytes:
+    """Render a matplotlib figure to PNG bytes (Agg, no display needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

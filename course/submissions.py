@@ -1,0 +1,165 @@
+"""Sample submissions built from an assignment's notebooks, for the demo and the tests.
+
+Three kinds of student are made from ``source/`` and ``release/``:
+
+* ``reference``: the release notebook with every solution cell filled in with
+  the instructor's solution (the ``### BEGIN/END SOLUTION`` markers removed);
+* ``blank``: the release notebook untouched;
+* one student per *typical mistake*: the reference with one solution cell
+  edited, as declared in ``source/<assignment>/mistakes.py``.
+
+Cells are identified by their nbgrader ``grade_id``.  A solution cell's
+``grade_id`` is the name of the function it defines; a test cell's ``grade_id``
+starts with the function it tests (``fit_least_squares_xor_gives_zero_w``),
+which is how a test cell is attributed to its exercise.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+__all__ = [
+    "Mistake",
+    "apply_mistake",
+    "exercise_of",
+    "exercises",
+    "load_mistakes",
+    "reference_submission",
+    "strip_solution",
+]
+
+_SOLUTION_BLOCK = re.compile(
+    r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION[ \t]*\n?", re.S | re.M)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical mistake in one graded function, as a text edit of its reference solution.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier, used as the student id (``mistake-<name>``).
+    function : str
+        The graded function (the solution cell's ``grade_id``) it breaks.
+    old, new : str
+        ``old`` must occur exactly once in the solution cell; it is replaced by ``new``.
+    why : str
+        What a student who makes this mistake misunderstood.
+    """
+
+    name: str
+    function: str
+    old: str
+    new: str
+    why: str
+
+    @property
+    def student(self) -> str:
+        return f"mistake-{self.name}"
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def strip_solution(source: str) -> str:
+    """The code a student would write: the solution region without its markers."""
+    return _SOLUTION_BLOCK.sub(lambda m: m.group(1), source)
+
+
+def exercises(nb) -> dict[str, dict]:
+    """Map each graded function to its solution cell, test cells and points.
+
+    Returns ``{function: {"solution": grade_id, "tests": [grade_id, ...], "points": float}}``,
+    in notebook order.  Raises ``ValueError`` for a test cell that belongs to no function.
+    """
+    out: dict[str, dict] = {}
+    for cell in nb.cells:
+        m = _meta(cell)
+        if m.get("solution") and cell.cell_type == "code" and not m.get("grade"):
+            out[m["grade_id"]] = {"solution": m["grade_id"], "tests": [], "points": 0.0}
+    for cell in nb.cells:
+        m = _meta(cell)
+        if m.get("grade") and not m.get("solution"):
+            fn = exercise_of(m["grade_id"], out)
+            if fn is None:
+                raise ValueError(f"test cell {m['grade_id']!r} does not start with the name of "
+                                 f"a graded function ({', '.join(out)})")
+            out[fn]["tests"].append(m["grade_id"])
+            out[fn]["points"] += float(m.get("points", 0))
+    return out
+
+
+def exercise_of(grade_id: str, functions) -> str | None:
+    """The function a test cell belongs to: the longest ``f`` with ``grade_id`` = ``f_...``."""
+    matches = [f for f in functions if grade_id.startswith(f + "_")]
+    return max(matches, key=len) if matches else None
+
+
+def _solutions(source_nb) -> dict[str, str]:
+    return {_meta(c)["grade_id"]: c.source for c in source_nb.cells
+            if _meta(c).get("solution") and c.cell_type == "code"}
+
+
+def reference_submission(release_nb, source_nb):
+    """The release notebook with every solution cell answered by the reference."""
+    answers = _solutions(source_nb)
+    nb = copy.deepcopy(release_nb)
+    for cell in nb.cells:
+        gid = _meta(cell).get("grade_id")
+        if _meta(cell).get("solution") and cell.cell_type == "code":
+            if gid not in answers:
+                raise ValueError(f"release cell {gid!r} has no solution cell in source")
+            cell.source = strip_solution(answers[gid])
+    return nb
+
+
+def apply_mistake(nb, mistake: Mistake):
+    """A copy of ``nb`` with ``mistake`` made in its function's solution cell."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if _meta(cell).get("grade_id") == mistake.function and _meta(cell).get("solution"):
+            count = cell.source.count(mistake.old)
+            if count != 1:
+                raise ValueError(f"mistake {mistake.name!r}: {mistake.old!r} occurs {count} times "
+                                 f"in the solution of {mistake.function}, not once")
+            cell.source = cell.source.replace(mistake.old, mistake.new)
+            return nb
+    raise ValueError(f"mistake {mistake.name!r}: no solution cell {mistake.function!r}")
+
+
+def load_mistakes(assignment_dir: Path) -> tuple[list[Mistake], list[str]]:
+    """Read ``mistakes.py`` of an assignment folder: its ``MISTAKES`` and ``DEMO`` lists.
+
+    ``DEMO`` names the mistakes the demo's ``typical-mistakes`` student makes together.
+    """
+    path = Path(assignment_dir) / "mistakes.py"
+    if not path.exists():
+        return [], []
+    ns = runpy.run_path(str(path))
+    mistakes = list(ns.get("MISTAKES", []))
+    names = [m.name for m in mistakes]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: mistake names must be unique")
+    demo = list(ns.get("DEMO", []))
+    unknown = set(demo) - set(names)
+    if unknown:
+        raise ValueError(f"{path}: DEMO names unknown mistakes {sorted(unknown)}")
+    return mistakes, demo
+
+
+def read(path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def write(nb, path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))

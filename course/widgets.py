@@ -1,0 +1,196 @@
+"""Widgets: sliders and buttons wired to the pure drawing functions of ``course.plots``.
+
+Every widget here draws with matplotlib's Agg renderer into an
+``ipywidgets.Image``, so it works the same in JupyterLab, in a headless
+kernel and in a test.  When displayed it offers two representations: the live
+widget (JupyterLab shows this one) and a PNG of its current picture, which is
+what nbconvert, the nbgrader feedback pages and any viewer without a widget
+manager show.  So a notebook run headless shows a static picture, with no
+error and no warning.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import ipywidgets as W
+import numpy as np
+from matplotlib.figure import Figure
+
+from course import plots
+
+__all__ = [
+    "PlotWidget",
+    "BoundaryView",
+    "linear_classifier_explorer",
+    "stage_morph",
+]
+
+
+class PlotWidget(W.VBox):
+    """Controls above a picture that ``draw(fig, **values)`` redraws on every change.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, **values)`` draws on an empty matplotlib ``Figure``;
+        ``values`` maps each control's name to its current value.
+    controls : dict of str to ipywidgets value widgets
+    figsize : (float, float)
+        Inches; the picture is rendered at ``dpi`` dots per inch.
+    """
+
+    def __init__(self, draw, controls: dict | None = None, *, figsize=(5.0, 4.0), dpi: int = 80):
+        self._draw = draw
+        self.controls = dict(controls or {})
+        self._figsize = figsize
+        self._dpi = dpi
+        self.image = W.Image(format="png", layout=W.Layout(width=f"{int(figsize[0] * dpi)}px"))
+        self.frames = 0
+        for control in self.controls.values():
+            control.observe(self.redraw, names="value")
+        children = [W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))]
+        super().__init__(children + [self.image] if self.controls else [self.image])
+        self.redraw()
+
+    @property
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def render(self) -> bytes:
+        """Draw the current state into a new figure and return it as PNG bytes."""
+        fig = Figure(figsize=self._figsize, layout="constrained")
+        self._draw(fig, **self.values)
+        return plots.figure_png(fig, dpi=self._dpi)
+
+    def redraw(self, *_change) -> None:
+        """Redraw the picture (called on every control change)."""
+        self.image.value = self.render()
+        self.frames += 1
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs) or {}
+        data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        return data
+
+
+class BoundaryView(PlotWidget):
+    """A decision-boundary picture that a training loop updates live.
+
+    Call :meth:`update` with a new ``predict`` function (and optionally the
+    loss history) after each training step; the picture redraws in place.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, predict=None, *, resolution: int = 80,
+                 n_classes: int | None = None, figsize=(5.0, 4.0)):
+        self.X, self.y = X, y
+        self.predict = predict
+        self.history: list[float] = []
+        self.title = ""
+        self._resolution = resolution
+        self._n_classes = n_classes or int(np.max(y) + 1)
+        super().__init__(self._draw_state, figsize=figsize)
+
+    def _draw_state(self, fig):
+        if self.history:
+            ax, ax_loss = fig.subplots(1, 2, width_ratios=[3, 2])
+            plots.loss_curve(ax_loss, self.history)
+        else:
+            ax = fig.subplots()
+        if self.predict is None:
+            plots.scatter_classes(ax, self.X, self.y)
+        else:
+            plots.decision_boundary(ax, self.predict, self.X, self.y, resolution=self._resolution,
+                                    n_classes=self._n_classes)
+        ax.set_title(self.title)
+
+    def update(self, predict=None, *, loss: float | None = None, title: str | None = None) -> None:
+        """Replace the model's ``predict``, append ``loss``, and redraw."""
+        if predict is not None:
+            self.predict = predict
+        if loss is not None:
+            self.history.append(float(loss))
+        if title is not None:
+            self.title = title
+        self.redraw()
+
+
+def linear_classifier_explorer(X: np.ndarray, y: np.ndarray, *, w=(1.0, 1.0), b: float = -0.5,
+                               limit: float = 3.0) -> PlotWidget:
+    """Sliders for ``w1, w2, b`` of the classifier ``[X @ w + b > 0]`` on 2-D data.
+
+    The title counts the points classified correctly, so a student can hunt
+    for weights that get all of them (on XOR there are none).
+    """
+    def slider(name, value):
+        return W.FloatSlider(value=value, min=-limit, max=limit, step=0.05, description=name,
+                             continuous_update=True, readout_format=".2f")
+
+    def draw(fig, w1, w2, b):
+        wv = np.array([w1, w2])
+        predict = lambda P: (P @ wv + b > 0).astype(int)  # noqa: E731
+        correct = int(np.sum(predict(X) == y))
+        ax = fig.subplots()
+        plots.decision_boundary(ax, predict, X, y, n_classes=2, margin=0.75)
+        ax.set_title(f"predict 1 where {w1:.2f} x1 {w2:+.2f} x2 {b:+.2f} > 0\n"
+                     f"{correct} of {len(y)} correct")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+
+    return PlotWidget(draw, {"w1": slider("w1", w[0]), "w2": slider("w2", w[1]),
+                             "b": slider("b", b)})
+
+
+def stage_morph(stages, y: np.ndarray, *, lines: dict | None = None) -> PlotWidget:
+    """A slider that moves points smoothly through the stages of a computation.
+
+    Parameters
+    ----------
+    stages : list of (str, ndarray of shape (n, 2))
+        Named snapshots of the same ``n`` points, for instance the input, the
+        output of a linear map and the output of ``step``.
+    y : ndarray, shape (n,)
+        Labels, for the colours.
+    lines : dict of int to (w, b), optional
+        For a stage index, a separating line ``w @ x + b = 0`` to draw there.
+    """
+    names = [name for name, _ in stages]
+    points = np.stack([np.asarray(P, dtype=float) for _, P in stages])  # (stages, n, 2)
+    lo = points.reshape(-1, 2).min(axis=0) - 0.5
+    hi = points.reshape(-1, 2).max(axis=0) + 0.5
+    lines = lines or {}
+
+    def draw(fig, t):
+        i = min(int(np.floor(t)), len(stages) - 2)
+        a = t - i
+        P = (1 - a) * points[i] + a * points[i + 1]
+        ax = fig.subplots()
+        # points that coincide are nudged apart a little so both stay visible
+        _, inverse, counts = np.unique(np.round(P, 6), axis=0, return_inverse=True,
+                                       return_counts=True)
+        offset = np.zeros_like(P)
+        for g in np.flatnonzero(counts > 1):
+            members = np.flatnonzero(inverse.ravel() == g)
+            offset[members, 0] = np.linspace(-0.06, 0.06, len(members))
+        plots.scatter_classes(ax, P + offset, y, size=80)
+        stage = int(round(t))
+        if stage in lines and abs(t - stage) < 1e-9:
+            wv, b = lines[stage]
+            xs = np.array([lo[0], hi[0]])
+            if abs(wv[1]) > 1e-12:
+                ax.plot(xs, -(wv[0] * xs + b) / wv[1], "k--", label="a separating line")
+            else:
+                ax.axvline(-b / wv[0], color="k", linestyle="--", label="a separating line")
+        ax.axhline(0, color="0.85", zorder=0)
+        ax.axvline(0, color="0.85", zorder=0)
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.set_aspect("equal")
+        label = names[stage] if abs(t - stage) < 1e-9 else f"{names[i]} -> {names[i + 1]}"
+        ax.set_title(label)
+        ax.legend(loc="upper left", fontsize="small")
+
+    slider = W.FloatSlider(value=0.0, min=0.0, max=float(len(stages) - 1), step=0.05,
+                           description="stage", continuous_update=True)
+    return PlotWidget(draw, {"t": slider}, figsize=(4.5, 4.5))

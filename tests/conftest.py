@@ -1,0 +1,79 @@
+"""Shared fixtures: one real nbgrader run per assignment, reused by every test of it.
+
+For each assignment in ``source/`` the ``graded`` fixture builds a scratch course
+folder, runs ``nbgrader generate_assignment`` there, submits the reference
+solution, the untouched release and one student per typical mistake, grades
+them all in a single ``nbgrader autograde`` run and reads the gradebook.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from course import demo, grading, submissions
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = demo.assignments(ROOT)
+MISTAKES = {a: submissions.load_mistakes(ROOT / "source" / a)[0] for a in ASSIGNMENTS}
+
+
+def notebook_path(folder: Path, assignment: str) -> Path:
+    """``folder/<assignment>/<assignment>.ipynb``, nbgrader's layout below each top folder."""
+    return folder / assignment / f"{assignment}.ipynb"
+
+
+@dataclass
+class GradedRun:
+    """What one autograde run of an assignment produced."""
+
+    assignment: str
+    root: Path  # the scratch course folder
+    scores: dict  # grading.read_scores(...)
+    exercises: dict  # submissions.exercises(source notebook)
+    failures: dict = field(default_factory=dict)  # student -> {grade_id: reason}
+
+    def why(self, student: str) -> str:
+        """Each failing grade cell of ``student`` with its error, one per line."""
+        if student not in self.failures:
+            path = notebook_path(self.root / "autograded" / student, self.assignment)
+            self.failures[student] = grading.cell_failures(path)
+        return "\n".join(f"  {cell}: {reason}" for cell, reason in self.failures[student].items())
+
+
+def _grade(assignment: str, scratch: Path) -> GradedRun:
+    (scratch / "source").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", scratch)
+    shutil.copytree(ROOT / "source" / assignment, scratch / "source" / assignment)
+    grading.nbgrader(["generate_assignment", assignment, "--force"], scratch)
+    release = submissions.read(notebook_path(scratch / "release", assignment))
+    source = submissions.read(notebook_path(scratch / "source", assignment))
+    reference = submissions.reference_submission(release, source)
+    students = {"reference": reference, "blank": release}
+    for mistake in MISTAKES[assignment]:
+        students[mistake.student] = submissions.apply_mistake(reference, mistake)
+    for student, nb in students.items():
+        submissions.write(nb, notebook_path(scratch / "submitted" / student, assignment))
+    grading.nbgrader(["autograde", assignment, "--force"], scratch)
+    return GradedRun(assignment, scratch, grading.read_scores(scratch, assignment),
+                     submissions.exercises(source))
+
+
+class _Runs:
+    def __init__(self, factory):
+        self._factory = factory
+        self._done: dict[str, GradedRun] = {}
+
+    def __getitem__(self, assignment: str) -> GradedRun:
+        if assignment not in self._done:
+            self._done[assignment] = _grade(assignment, self._factory.mktemp(assignment))
+        return self._done[assignment]
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory) -> _Runs:
+    """``graded[assignment]`` is that assignment's :class:`GradedRun` (made on first use)."""
+    return _Runs(tmp_path_factory)
