@@ -62,7 +62,9 @@ def env() -> dict:
 TASKS = {
     "demo": lambda args: [BIN / "python", "-m", "course", "demo", *args],
     "test": lambda args: [BIN / "python", "-m", "pytest", *args],
-    "lab": lambda args: [BIN / "jupyter", "lab", *args],
+    # JupyterLab refuses to run as root unless told to (containers often run as root)
+    "lab": lambda args: [BIN / "jupyter", "lab", *(["--allow-root"] if os.geteuid() == 0 else []),
+                         *args],
     "lint": lambda args: [BIN / "ruff", "check", ".", *args],
 }
 

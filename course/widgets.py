@@ -133,7 +133,10 @@ def linear_classifier_explorer(X: np.ndarray, y: np.ndarray, *, w=(1.0, 1.0), b:
         correct = int(np.sum(predict(X) == y))
         ax = fig.subplots()
         plots.decision_boundary(ax, predict, X, y, n_classes=2, margin=0.75)
-        ax.set_title(f"predict 1 where {w1:.2f} x1 {w2:+.2f} x2 {b:+.2f} > 0\n"
+        def signed(v):
+            return f"{'-' if v < 0 else '+'} {abs(v):.2f}"
+
+        ax.set_title(f"predict 1 where {w1:.2f} x1 {signed(w2)} x2 {signed(b)} > 0\n"
                      f"{correct} of {len(y)} correct")
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
