@@ -46,6 +46,12 @@ MISTAKES = [
             "theta = np.linalg.pinv(A.T @ A, hermitian=True, rcond=1e-20) @ A.T @ y",
             "solves the normal equations, which square the condition number and lose the "
             "minimum-norm solution when the fit is not unique"),
+    Mistake("lstsq-hard-coded-xor", "fit_least_squares",
+            "A = np.column_stack([X, np.ones(len(X))])  # (t, d + 1)\n"
+            "    theta = np.linalg.lstsq(A, y, rcond=None)[0]  # (d + 1,)\n"
+            "    return theta[:-1], float(theta[-1])",
+            "return np.zeros(X.shape[1]), 0.5",
+            "hard-codes the answer of the visible test; the hidden tests use other data"),
     # linear_layer
     Mistake("layer-forgot-bias", "linear_layer", "return X @ W + b", "return X @ W",
             "forgets the bias"),
@@ -65,6 +71,9 @@ MISTAKES = [
     Mistake("step-in-place", "step", "return np.where(x > 0, 1.0, 0.0)",
             "x[x > 0] = 1.0\n    x[x <= 0] = 0.0\n    return x",
             "overwrites the caller's array"),
+    Mistake("step-syntax-error", "step", "return np.where(x > 0, 1.0, 0.0)",
+            "return np.where(x > 0, 1.0, 0.0",
+            "leaves a parenthesis open: the cell does not compile, and only step's points go"),
     # xor_relu_net
     Mistake("xor-net-no-relu", "xor_relu_net", "h = np.maximum(X @ W + c, 0.0)", "h = X @ W + c",
             "leaves out the nonlinearity"),
