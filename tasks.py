@@ -7,7 +7,9 @@
     python3 tasks.py lint    ruff over the package, the tests and the notebooks
 
 Needs only Python 3.11 and pip. ``.venv/`` is created, or refreshed when
-requirements.txt or pyproject.toml changed since it was last set up.
+requirements.txt or pyproject.toml changed since it was last set up. ``test`` also installs
+the Debian packages the tests drive for real (Chromium for the browser tests) when run as
+root on Debian, as CI does.
 """
 
 from __future__ import annotations
@@ -51,6 +53,25 @@ def ensure_venv() -> None:
     STAMP.write_text(want)
 
 
+# Debian packages the test suite drives for real, and a file each one installs.
+SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver"}
+
+
+def ensure_system_packages() -> None:
+    """Install the missing Debian packages with apt-get (root only; otherwise say what to do)."""
+    missing = [name for name, path in SYSTEM_PACKAGES.items() if not Path(path).exists()]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
+        print(f"note: Debian packages {' '.join(missing)} are missing and this is not root with "
+              f"apt-get: install them (sudo apt-get install {' '.join(missing)}), or the tests "
+              f"that need them are skipped", flush=True)
+        return
+    apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    _run(["apt-get", "update", "-qq"], env=apt_env)
+    _run(["apt-get", "install", "-y", "-qq", *missing], env=apt_env, stdout=subprocess.DEVNULL)
+
+
 def env() -> dict:
     e = dict(os.environ)
     e["PATH"] = str(BIN) + os.pathsep + e.get("PATH", "")
@@ -74,6 +95,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     ensure_venv()
+    if argv[0] == "test":
+        ensure_system_packages()
     cmd = [str(c) for c in TASKS[argv[0]](argv[1:])]
     print("+", " ".join(cmd), flush=True)
     return subprocess.call(cmd, cwd=ROOT, env=env())

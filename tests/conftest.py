@@ -19,6 +19,12 @@ from course import demo, grading, submissions
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = demo.assignments(ROOT)
 MISTAKES = {a: submissions.load_mistakes(ROOT / "source" / a)[0] for a in ASSIGNMENTS}
+SCREENSHOTS = ROOT / "build" / "screenshots"  # written by the browser tests
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.iterdir()):
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
 
 
 def notebook_path(folder: Path, assignment: str) -> Path:

@@ -1,0 +1,222 @@
+"""Each notebook as a student meets it: JupyterLab 4 in a real Chromium, driven by Playwright.
+
+A session fixture starts JupyterLab (with nbgrader's lab extension) from the project's
+environment on a free loopback port with a token, over a scratch course folder. For every
+assignment the test opens the release notebook filled with the reference answers, runs all
+cells, saves, checks that no cell shows an error, moves a slider of the notebook's widget and
+compares the picture's pixels before and after, and presses nbgrader's Validate button and
+reads its verdict. Screenshots go to ``build/screenshots/<assignment>/``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ASSIGNMENTS, ROOT, SCREENSHOTS, notebook_path
+
+from course import submissions
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+LAB_SETTINGS = {
+    # every cell stays in the page, so prompts and outputs of all cells can be read
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
+                                                     "checkForUpdates": False},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    def __init__(self, root: Path, port: int, token: str, proc: subprocess.Popen, log: Path):
+        self.root, self.port, self.token, self.proc, self.log = root, port, token, proc, log
+        self.url = f"http://127.0.0.1:{port}"
+
+    def notebook_url(self, relpath: str) -> str:
+        return f"{self.url}/lab/tree/{relpath}?token={self.token}"
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: `python3 tasks.py test` installs it as root"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    root = tmp_path_factory.mktemp("lab-course")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    settings = tmp_path_factory.mktemp("lab-settings")
+    for plugin, values in LAB_SETTINGS.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port, token = _free_port(), secrets.token_hex(16)
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("lab-runtime")),
+               PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    cmd = [str(bindir / "jupyter-lab"), "--no-browser", f"--port={port}",
+           "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('lab-workspaces')}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = root.parent / "jupyterlab.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root,
+                                stdin=subprocess.DEVNULL)
+    server = Lab(root, port, token, proc, log)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server.url}/api/status?token={token}", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+    yield server
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _changed_fraction(png_a: bytes, png_b: bytes) -> float:
+    """Fraction of pixels that differ between two screenshots of the same element."""
+    from PIL import Image, ImageChops
+
+    a = Image.open(io.BytesIO(png_a)).convert("RGB")
+    b = Image.open(io.BytesIO(png_b)).convert("RGB")
+    if a.size != b.size:
+        return 1.0
+    diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 8 else 0)
+    return sum(diff.histogram()[255:]) / (a.size[0] * a.size[1])
+
+
+def _wait_all_executed(page, timeout: float = 180) -> None:
+    """Wait until every code cell shows an execution count ``[n]`` (none pending ``[*]``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        if prompts and all(p.strip().startswith("[") and p.strip()[1:-2].isdigit()
+                           for p in prompts):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not every cell ran within {timeout:.0f} s: prompts {prompts}")
+
+
+def _menu(page, menu: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assignment):
+    shots = SCREENSHOTS / assignment
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    release = submissions.read(notebook_path(ROOT / "release", assignment))
+    source = submissions.read(notebook_path(ROOT / "source", assignment))
+    path = notebook_path(lab.root, assignment)
+    submissions.write(submissions.reference_submission(release, source), path)
+    n_code = sum(c.cell_type == "code" for c in release.cells)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    try:
+        page.goto(lab.notebook_url(f"{assignment}/{assignment}.ipynb"))
+        page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=90_000)
+        _menu(page, "Run", "Run All Cells")
+        _wait_all_executed(page)
+        assert page.locator(".jp-CodeCell").count() == n_code
+
+        # what the student sees: no error or warning output anywhere
+        shown = page.locator(".jp-OutputArea-output[data-mime-type="
+                             "'application/vnd.jupyter.stderr']").all_inner_texts()
+        assert not shown, f"cells show errors or warnings in JupyterLab: {shown[:3]}"
+        _menu(page, "File", "Save Notebook")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            saved = nbformat.read(str(path), as_version=4)
+            if any(c.get("outputs") for c in saved.cells if c.cell_type == "code"):
+                break
+            time.sleep(0.5)
+        for cell in saved.cells:
+            for out in cell.get("outputs", []):
+                assert out.output_type != "error", f"{cell.id}: {out.ename}: {out.evalue}"
+                assert not (out.output_type == "stream" and out.name == "stderr"), (
+                    f"{cell.id} wrote to stderr: {out.text[:300]}")
+
+        # the widget: drawn, and redrawn when a slider moves
+        boxes = page.locator(".jp-OutputArea-output .widget-vbox:has(.widget-slider):has(img)")
+        assert boxes.count() >= 1, f"{assignment}: no widget with a slider and a picture"
+        box = boxes.first
+        box.scroll_into_view_if_needed()
+        image = box.locator("img").first
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=image.element_handle(), timeout=30_000)
+        box.screenshot(path=str(shots / "widget-before.png"))
+        before = image.screenshot()
+        handle = box.locator(".noUi-handle").first
+        handle.focus()
+        for _ in range(15):
+            page.keyboard.press("ArrowRight")
+        fraction, deadline = 0.0, time.monotonic() + 20
+        while fraction < 0.005 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            fraction = _changed_fraction(before, image.screenshot())
+        box.screenshot(path=str(shots / "widget-after.png"))
+        assert fraction >= 0.005, (
+            f"moving the slider changed {fraction:.2%} of the picture's pixels")
+
+        # nbgrader's Validate button, as a student presses it before submitting
+        page.get_by_role("button", name="Validate").first.click()
+        dialog = page.locator(".jp-Dialog-content", has_text="Validation Results")
+        dialog.wait_for(timeout=180_000)
+        page.wait_for_function(
+            "el => !el.innerText.includes('Validating')", arg=dialog.element_handle(),
+            timeout=180_000)
+        verdict = dialog.inner_text()
+        dialog.screenshot(path=str(shots / "validate.png"))
+        assert "Success! Your notebook passes all the tests." in verdict, verdict
+        page.keyboard.press("Escape")
+        box.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "notebook.png"))
+    finally:
+        page.close()
+    assert not page_errors, f"JavaScript errors in the page: {page_errors[:3]}"
