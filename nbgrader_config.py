@@ -1,5 +1,7 @@
 """nbgrader configuration of the course; nbgrader reads it from the course root."""
 
+from course.sandbox import autograde_preprocessors
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "nn-foundations"
@@ -12,5 +14,13 @@ c.Execute.timeout = 120
 # Keep no widget state in graded notebooks: feedback pages then show each widget's static
 # picture (its image/png output) instead of a widget that needs a live kernel.
 c.Execute.store_widget_state = False
+# Test cells a student deleted are put back from the gradebook (edited or retyped ones are
+# always restored by nbgrader), so a correct answer keeps its marks.
+c.OverwriteCells.add_missing_cells = True
 # Release notebooks are always regenerated from source with the same kernel.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Autograding runs every kernel in a bubblewrap sandbox (see docs/grading-security.md):
+# nbgrader's Execute is replaced by course.sandbox.SandboxedExecute in its own list.
+# `nbgrader autograde ... --SandboxedExecute.sandbox=off` grades without it, and says so.
+c.Autograde.autograde_preprocessors = autograde_preprocessors()

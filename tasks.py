@@ -2,14 +2,15 @@
 """Run a project task in the project's own environment, creating it first if needed.
 
     python3 tasks.py demo    build the release, autograde sample submissions, print grades
+                             (installs bubblewrap first if it can: grading is sandboxed)
     python3 tasks.py test    run the test suite (extra arguments go to pytest)
     python3 tasks.py lab     start JupyterLab on the course
     python3 tasks.py lint    ruff over the package, the tests and the notebooks
 
 Needs only Python 3.11 and pip. ``.venv/`` is created, or refreshed when
 requirements.txt or pyproject.toml changed since it was last set up. ``test`` also installs
-the Debian packages the tests drive for real (Chromium for the browser tests) when run as
-root on Debian, as CI does.
+the Debian packages the tests drive for real (Chromium for the browser tests, bubblewrap
+for the grading sandbox) when run as root on Debian, as CI does.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def ensure_venv() -> None:
 
 
 # Debian packages the test suite drives for real, and a file each one installs.
-SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver"}
+SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver",
+                   "bubblewrap": "/usr/bin/bwrap"}
 
 
 def ensure_system_packages() -> None:
@@ -95,7 +97,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     ensure_venv()
-    if argv[0] == "test":
+    if argv[0] in ("test", "demo"):
         ensure_system_packages()
     cmd = [str(c) for c in TASKS[argv[0]](argv[1:])]
     print("+", " ".join(cmd), flush=True)
