@@ -13,11 +13,15 @@ from matplotlib.colors import ListedColormap, to_rgb
 
 __all__ = [
     "CLASS_COLORS",
+    "activation_curve",
     "decision_boundary",
     "figure_png",
     "grid",
+    "gradient_norm_curves",
     "loss_curve",
+    "regression_fit",
     "scatter_classes",
+    "train_test_errors",
 ]
 
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -122,3 +126,99 @@ def figure_png(fig, dpi: int = 80) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+# -- 02-feature-maps and 03-activations ------------------------------------------------------
+
+
+def regression_fit(ax, x_train, y_train, predict, *, x_test=None, y_test=None,
+                   resolution: int = 400, clip: float = 1.5, title: str | None = None):
+    """Draw 1-D training (and held-out) points and the curve ``predict(xs)`` through them.
+
+    The vertical range is the data's range widened by ``clip`` times its height,
+    so a wildly oscillating high-degree fit stays readable instead of flattening
+    the data into a line.
+
+    Parameters
+    ----------
+    x_train, y_train : ndarray, shape (n,)
+    predict : callable
+        ``predict(xs) -> ys`` for ``xs`` of shape ``(resolution,)``.
+    x_test, y_test : ndarray, shape (n_test,), optional
+    """
+    xs_all = [np.asarray(x_train, dtype=float)]
+    ys_all = [np.asarray(y_train, dtype=float)]
+    if x_test is not None:
+        xs_all.append(np.asarray(x_test, dtype=float))
+        ys_all.append(np.asarray(y_test, dtype=float))
+    xs_all, ys_all = np.concatenate(xs_all), np.concatenate(ys_all)
+    lo, hi = float(xs_all.min()), float(xs_all.max())
+    xs = np.linspace(lo, hi, resolution)
+    ys = np.asarray(predict(xs), dtype=float)
+    if x_test is not None:
+        ax.scatter(x_test, y_test, s=12, c="0.6", label="held-out", zorder=2)
+    ax.scatter(x_train, y_train, s=30, c=CLASS_COLORS[0], edgecolors="white", linewidths=0.6,
+               label="train", zorder=3)
+    ax.plot(xs, ys, c=CLASS_COLORS[3], lw=2, label="fit", zorder=4)
+    y_lo, y_hi = float(ys_all.min()), float(ys_all.max())
+    pad = clip * (y_hi - y_lo) / 2 if y_hi > y_lo else 1.0
+    ax.set_ylim(y_lo - pad, y_hi + pad)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="upper left", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def train_test_errors(ax, degrees, train_errors, test_errors, *, mark=None, log: bool = True,
+                      xlabel: str = "degree"):
+    """Training and held-out error against model complexity, optionally marking one value."""
+    ax.plot(degrees, train_errors, "o-", ms=3, c=CLASS_COLORS[0], label="train")
+    ax.plot(degrees, test_errors, "s-", ms=3, c=CLASS_COLORS[3], label="held-out")
+    if mark is not None:
+        ax.axvline(mark, color="0.5", ls="--", lw=1)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mean squared error")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def activation_curve(ax, x, values, derivative=None, numeric=None, *, name: str = "f"):
+    """An activation's values, its derivative and (dots) a numerical derivative, against ``x``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,)
+    values, derivative : ndarray, shape (n,)
+        ``f(x)`` and ``f'(x)``; ``derivative`` may be None.
+    numeric : (ndarray, ndarray), optional
+        Points ``(xs, slopes)`` of a finite-difference derivative, drawn as dots.
+    """
+    ax.axhline(0, color="0.85", zorder=0)
+    ax.axvline(0, color="0.85", zorder=0)
+    ax.plot(x, values, c=CLASS_COLORS[0], lw=2, label=name)
+    if derivative is not None:
+        ax.plot(x, derivative, c=CLASS_COLORS[3], lw=1.5, ls="--", label=f"{name}'")
+    if numeric is not None:
+        ax.plot(numeric[0], numeric[1], "o", ms=4, mfc="none", c="k",
+                label="central difference")
+    ax.set_xlabel("x")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def gradient_norm_curves(ax, depths, norms: dict, *, mark=None):
+    """Gradient norms against depth, one line per name, on a log scale."""
+    for k, (name, values) in enumerate(norms.items()):
+        ax.plot(depths, values, "o-", ms=3, c=CLASS_COLORS[k % len(CLASS_COLORS)], label=name)
+    if mark is not None:
+        ax.axvline(mark, color="0.5", ls="--", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("depth (layers)")
+    ax.set_ylabel("norm of the gradient at the input")
+    ax.legend(fontsize="small")
+    return ax

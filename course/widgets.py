@@ -22,7 +22,11 @@ from course import plots
 __all__ = [
     "PlotWidget",
     "BoundaryView",
+    "activation_explorer",
+    "feature_boundary_explorer",
+    "gradient_depth_explorer",
     "linear_classifier_explorer",
+    "polynomial_fit_explorer",
     "stage_morph",
 ]
 
@@ -197,3 +201,149 @@ def stage_morph(stages, y: np.ndarray, *, lines: dict | None = None) -> PlotWidg
     slider = W.FloatSlider(value=0.0, min=0.0, max=float(len(stages) - 1), step=0.05,
                            description="stage", continuous_update=True)
     return PlotWidget(draw, {"t": slider}, figsize=(4.5, 4.5))
+
+
+# -- 02-feature-maps and 03-activations ------------------------------------------------------
+
+#: Regularisation strengths offered by :func:`polynomial_fit_explorer` (0 is plain least squares).
+REGULARISATIONS = (0.0, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
+
+
+def _mse(a, b) -> float:
+    return float(np.mean((np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) ** 2))
+
+
+def polynomial_fit_explorer(x_train, y_train, x_test, y_test, features, fit, *,
+                            max_degree: int = 37, degree: int = 3,
+                            reg: float = 0.0) -> PlotWidget:
+    """Sliders for the degree and the regularisation of a polynomial fit to 1-D data.
+
+    Left: the data and the fitted curve, titled with its training and held-out
+    errors. Right: both errors for every degree ``0..max_degree`` at the chosen
+    regularisation, with the chosen degree marked.
+
+    Parameters
+    ----------
+    x_train, y_train, x_test, y_test : ndarray, shape (n,)
+    features : callable
+        ``features(x, degree) -> Phi`` of shape ``(n, degree + 1)`` (the student's
+        ``polynomial_features_1d``).
+    fit : callable
+        ``fit(Phi, y, reg) -> w`` (the student's ``fit_ridge``).
+    """
+    curves: dict[float, tuple[list, list]] = {}
+
+    def errors(reg):
+        if reg not in curves:
+            train, test = [], []
+            for d in range(max_degree + 1):
+                w = fit(features(x_train, d), y_train, reg)
+                train.append(_mse(features(x_train, d) @ w, y_train))
+                test.append(_mse(features(x_test, d) @ w, y_test))
+            curves[reg] = (train, test)
+        return curves[reg]
+
+    def draw(fig, degree, reg):
+        ax_fit, ax_err = fig.subplots(1, 2, width_ratios=[3, 2])
+        w = fit(features(x_train, degree), y_train, reg)
+        train, test = errors(reg)
+        plots.regression_fit(ax_fit, x_train, y_train, lambda xs: features(xs, degree) @ w,
+                             x_test=x_test, y_test=y_test,
+                             title=f"degree {degree}, reg {reg:g}\ntrain MSE "
+                                   f"{train[degree]:.3g}, held-out MSE {test[degree]:.3g}")
+        plots.train_test_errors(ax_err, np.arange(max_degree + 1), train, test, mark=degree)
+        ax_err.set_title(f"errors by degree (reg {reg:g})")
+
+    controls = {
+        "degree": W.IntSlider(value=degree, min=0, max=max_degree, description="degree",
+                              continuous_update=False),
+        "reg": W.SelectionSlider(options=[(f"{r:g}", r) for r in REGULARISATIONS], value=reg,
+                                 description="reg", continuous_update=False),
+    }
+    return PlotWidget(draw, controls, figsize=(9.0, 4.0))
+
+
+def feature_boundary_explorer(X, y, features, fit, *, max_degree: int = 4,
+                              degree: int = 2) -> PlotWidget:
+    """A degree slider for a linear classifier on polynomial features, drawn in input space.
+
+    The classifier fits ``w`` by least squares (``fit(Phi, t, 0.0)``) to targets
+    ``t = 2 y - 1`` in ``{-1, +1}`` and predicts class 1 where ``features(P, degree) @ w > 0``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+    y : ndarray, shape (n,), labels 0 and 1
+    features : callable
+        ``features(X, degree) -> Phi`` (the student's ``polynomial_features``).
+    fit : callable
+        ``fit(Phi, t, reg) -> w`` (the student's ``fit_ridge``).
+    """
+    targets = 2.0 * np.asarray(y, dtype=float) - 1.0
+
+    def draw(fig, degree):
+        w = fit(features(X, degree), targets, 0.0)
+        predict = lambda P: (features(P, degree) @ w > 0).astype(int)  # noqa: E731
+        correct = int(np.sum(predict(X) == y))
+        ax = fig.subplots()
+        plots.decision_boundary(ax, predict, X, y, n_classes=2, margin=0.75)
+        ax.set_title(f"linear in degree-{degree} features\n{correct} of {len(y)} correct")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+
+    slider = W.IntSlider(value=degree, min=1, max=max_degree, description="degree",
+                         continuous_update=False)
+    return PlotWidget(draw, {"degree": slider}, figsize=(4.5, 4.2))
+
+
+def activation_explorer(activations: dict, *, limit: float = 4.0, h: float = 1e-5,
+                        name: str | None = None) -> PlotWidget:
+    """Choose an activation from a menu; see it, its derivative and a numerical derivative.
+
+    Parameters
+    ----------
+    activations : dict of str to (callable, callable)
+        ``name -> (f, f_grad)``, both elementwise on arrays (the student's functions).
+    limit : float
+        The picture covers ``[-limit, limit]``.
+    h : float
+        Step of the central differences drawn as dots.
+    """
+    names = list(activations)
+    xs = np.linspace(-limit, limit, 401)
+    probe = np.linspace(-limit, limit, 17) + 0.5 * limit / 16  # off the kinks at 0
+
+    def draw(fig, name):
+        f, f_grad = activations[name]
+        numeric = (np.asarray(f(probe + h)) - np.asarray(f(probe - h))) / (2 * h)
+        ax = fig.subplots()
+        plots.activation_curve(ax, xs, f(xs), f_grad(xs), (probe, numeric), name=name)
+        ax.set_title(f"{name} and its derivative")
+
+    menu = W.Dropdown(options=names, value=name or names[0], description="activation")
+    return PlotWidget(draw, {"name": menu}, figsize=(5.0, 3.8))
+
+
+def gradient_depth_explorer(norm_fn, activation_grads: dict, *, max_depth: int = 30,
+                            width: int = 64, seed: int = 0, depth: int = 10) -> PlotWidget:
+    """A depth slider over the norm of the gradient that reaches a chain's input.
+
+    ``norm_fn(activation_grad, depth, width, rng)`` is called for every depth
+    ``0..max_depth`` and every derivative in ``activation_grads`` (name ->
+    callable), each with a fresh ``np.random.default_rng(seed)``, once; the
+    slider then marks one depth and the title gives the norms there.
+    """
+    depths = np.arange(max_depth + 1)
+    norms = {name: [float(norm_fn(g, int(d), width, np.random.default_rng(seed)))
+                    for d in depths]
+             for name, g in activation_grads.items()}
+
+    def draw(fig, depth):
+        ax = fig.subplots()
+        plots.gradient_norm_curves(ax, depths, norms, mark=depth)
+        there = ", ".join(f"{name} {values[depth]:.2g}" for name, values in norms.items())
+        ax.set_title(f"at depth {depth}: {there}", fontsize="small")
+
+    slider = W.IntSlider(value=depth, min=0, max=max_depth, description="depth",
+                         continuous_update=False)
+    return PlotWidget(draw, {"depth": slider}, figsize=(6.0, 4.0))

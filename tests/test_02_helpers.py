@@ -1,0 +1,67 @@
+"""Drawings and widgets added for 02-feature-maps behave without a browser."""
+
+import base64
+import warnings
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from course import data, plots, widgets
+
+
+def _powers(x, degree):  # a stand-in for the students' polynomial_features_1d
+    return np.asarray(x, dtype=float)[:, None] ** np.arange(degree + 1)
+
+
+def _monomials2(X, degree):  # a stand-in for polynomial_features, d = 2 and degree <= 2 only
+    cols = [np.ones(len(X)), X[:, 0], X[:, 1], X[:, 0] ** 2, X[:, 0] * X[:, 1], X[:, 1] ** 2]
+    return np.stack(cols[:[1, 3, 6][degree]], axis=1)
+
+
+def _lstsq(Phi, y, reg):  # a stand-in for fit_ridge
+    D = Phi.shape[1]
+    A = np.vstack([Phi, np.sqrt(reg) * np.eye(D)])
+    return np.linalg.lstsq(A, np.concatenate([y, np.zeros(D)]), rcond=None)[0]
+
+
+def test_regression_fit_draws_points_and_curve_and_clips_the_range():
+    x, y = data.regression_1d(10, np.random.default_rng(0))
+    fig = Figure()
+    ax = plots.regression_fit(fig.subplots(), x, y, lambda xs: 1e6 * xs, x_test=x[:3],
+                              y_test=y[:3], resolution=50, title="t")
+    assert len(ax.collections) == 2 and len(ax.lines) == 1
+    assert len(ax.lines[0].get_xdata()) == 50
+    lo, hi = ax.get_ylim()
+    assert hi - lo < 10 * (y.max() - y.min())  # the wild curve does not set the scale
+
+
+def test_train_test_errors_marks_the_degree_on_a_log_scale():
+    fig = Figure()
+    ax = plots.train_test_errors(fig.subplots(), [0, 1, 2], [3.0, 2.0, 1.0], [3.0, 2.5, 4.0],
+                                 mark=2)
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [3.0, 2.5, 4.0])
+    assert ax.get_yscale() == "log" and len(ax.lines) == 3
+
+
+def test_polynomial_fit_explorer_redraws_on_degree_and_reg_without_warnings():
+    rng = np.random.default_rng(1)
+    x, y = data.regression_1d(20, rng)
+    xt, yt = data.regression_1d(30, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        view = widgets.polynomial_fit_explorer(x, y, xt, yt, _powers, _lstsq, max_degree=25,
+                                               degree=3)
+        first = view.image.value
+        view.controls["degree"].value = 25
+        view.controls["reg"].value = 1e-4
+    assert view.frames == 3 and view.image.value != first
+    assert base64.b64decode(view._repr_mimebundle_()["image/png"]) == view.image.value
+
+
+def test_feature_boundary_explorer_separates_xor_at_degree_2():
+    X, y = data.xor()
+    view = widgets.feature_boundary_explorer(X, y, _monomials2, _lstsq, max_degree=2, degree=2)
+    pictures = {view.image.value}
+    view.controls["degree"].value = 1
+    pictures.add(view.image.value)
+    assert len(pictures) == 2
