@@ -13,11 +13,10 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path
+from conftest import ASSIGNMENT_PARAMS, MISTAKE_PARAMS, MISTAKES, ROOT, notebook_path
 
 from course import submissions
 
-MISTAKE_CASES = [pytest.param(a, m, id=f"{a}:{m.name}") for a in ASSIGNMENTS for m in MISTAKES[a]]
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
                     "### END HIDDEN TESTS")
 
@@ -38,7 +37,7 @@ def _hidden_regions(nb) -> list[str]:
 # -- grading ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_reference_scores_full_marks(graded, assignment):
     run = graded[assignment]
     ref = run.scores["reference"]
@@ -47,7 +46,7 @@ def test_reference_scores_full_marks(graded, assignment):
         f"the reference solution lost points:\n{run.why('reference')}")
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_blank_release_scores_zero(graded, assignment):
     run = graded[assignment]
     blank = run.scores["blank"]
@@ -57,7 +56,7 @@ def test_blank_release_scores_zero(graded, assignment):
     assert set(run.scores) == {"reference", "blank"} | {m.student for m in MISTAKES[assignment]}
 
 
-@pytest.mark.parametrize(("assignment", "mistake"), MISTAKE_CASES)
+@pytest.mark.parametrize(("assignment", "mistake"), MISTAKE_PARAMS)
 def test_typical_mistake_loses_points_on_its_own_exercise_only(graded, assignment, mistake):
     run = graded[assignment]
     cells = run.scores[mistake.student]["cells"]
@@ -69,7 +68,7 @@ def test_typical_mistake_loses_points_on_its_own_exercise_only(graded, assignmen
                             f"{sorted(lost - own)}:\n{run.why(mistake.student)}")
 
 
-@pytest.mark.parametrize(("assignment", "mistake"), MISTAKE_CASES)
+@pytest.mark.parametrize(("assignment", "mistake"), MISTAKE_PARAMS)
 def test_failure_messages_teach(graded, assignment, mistake):
     """A failing test cell explains itself: no bare AssertionError, no empty message."""
     run = graded[assignment]
@@ -84,7 +83,7 @@ def test_failure_messages_teach(graded, assignment, mistake):
 # -- structure of the notebooks --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_every_exercise_has_public_and_hidden_tests_and_mistakes(assignment):
     nb = _read("source", assignment)
     exercises = submissions.exercises(nb)
@@ -106,7 +105,7 @@ def test_every_exercise_has_public_and_hidden_tests_and_mistakes(assignment):
         assert fn in mistaken, f"{fn} has no typical mistake in source/{assignment}/mistakes.py"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_points_total_is_stated_in_the_intro(assignment):
     nb = _read("source", assignment)
     total = sum(ex["points"] for ex in submissions.exercises(nb).values())
@@ -115,7 +114,7 @@ def test_points_total_is_stated_in_the_intro(assignment):
 
 
 @pytest.mark.parametrize("kind", ["source", "release"])
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_no_outputs_committed(assignment, kind):
     nb = _read(kind, assignment)
     for cell in nb.cells:
@@ -125,7 +124,7 @@ def test_no_outputs_committed(assignment, kind):
     assert "widgets" not in nb.metadata, f"{kind}/{assignment} stores widget state"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_release_is_what_nbgrader_generates(graded, assignment):
     fresh = nbformat.read(str(notebook_path(graded[assignment].root / "release", assignment)), 4)
     committed = _read("release", assignment)
@@ -140,7 +139,7 @@ def test_release_is_what_nbgrader_generates(graded, assignment):
     assert released == generated
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_release_holds_no_solution_or_hidden_test(assignment):
     release = _read("release", assignment)
     source = _read("source", assignment)
@@ -164,7 +163,7 @@ def test_release_holds_no_solution_or_hidden_test(assignment):
     assert not (ROOT / "release" / assignment / "mistakes.py").exists()
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_source_runs_headless_without_errors_or_warnings(assignment, tmp_path):
     """Run the instructor notebook top to bottom as nbgrader would, then probe its namespace."""
     from nbclient import NotebookClient
@@ -192,7 +191,7 @@ def test_source_runs_headless_without_errors_or_warnings(assignment, tmp_path):
     assert not left, f"hidden tests leave {sorted(left)} in the student's namespace"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
 def test_contract_check_passes(assignment):
     tool = ROOT.parent / "shared" / "tools" / "contract_check.py"
     if not tool.is_file():

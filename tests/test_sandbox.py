@@ -27,8 +27,9 @@ from conftest import ASSIGNMENTS, ROOT, notebook_path
 from course import grading, sandbox, submissions
 
 ASSIGNMENT = ASSIGNMENTS[0]
-pytestmark = pytest.mark.skipif(not sandbox.sandbox_available()[0],
-                                reason=f"no sandbox here: {sandbox.sandbox_available()[1]}")
+pytestmark = [pytest.mark.skipif(not sandbox.sandbox_available()[0],
+                                 reason=f"no sandbox here: {sandbox.sandbox_available()[1]}"),
+              pytest.mark.xdist_group("sandbox")]
 
 ATTACKS = {
     "reads-instructor-files": """
