@@ -23,7 +23,20 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     demo.add_argument("--root", type=Path, default=Path.cwd(),
                       help="the course folder holding nbgrader_config.py (default: .)")
+    bench = sub.add_parser(
+        "bench", help="print benchmark figures (e.g. ms per frame of the playground)",
+        description="Run a benchmark and print its figures: 'playground' times one frame of "
+                    "the training playground (a training step, a forward pass on a 100 x 100 "
+                    "grid, a redraw) against a plain matplotlib redraw.")
+    bench.add_argument("target", choices=["playground"], help="what to benchmark")
+    bench.add_argument("--frames", type=int, default=200, help="frames to time (default: 200)")
+    bench.add_argument("--root", type=Path, default=Path.cwd(),
+                       help="the course folder holding source/ (default: .)")
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        from course import bench as bench_mod
+
+        return bench_mod.run(args.target, args.root, args.frames)
     if args.command == "demo":
         from course import demo as demo_mod
 

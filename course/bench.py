@@ -1,0 +1,108 @@
+"""Benchmarks that print figures (never timed tests): ``python -m course bench playground``.
+
+The playground benchmark times one frame as the live widget does it: one mini-batch
+training step, a forward pass on the 100 x 100 grid (together with the training points),
+and the redraw into the widget's images.  It compares the playground's direct drawing
+(numpy pixels, PNG encoded with zlib) with a plain matplotlib redraw of the same state
+(decision boundary with the points, and the loss curve, rendered by Agg), the way
+``widgets.BoundaryView`` draws.
+
+The network is notebook 06's reference solution, read from ``source/06-backprop``: the
+course package itself holds no implementation of a graded function.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ASSIGNMENT = "06-backprop"
+FUNCTIONS = ("init_params", "forward", "backward", "sgd_step")
+
+
+def reference_network(root: Path) -> dict:
+    """The instructor's ``init_params, forward, backward, sgd_step`` from the source notebook."""
+    from course import submissions
+
+    path = root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run from the course folder or pass --root")
+    nb = submissions.read(path)
+    namespace = {"np": np}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        given = cell.cell_type == "code" and not meta and "def softmax(" in cell.source
+        if given or meta.get("grade_id") in FUNCTIONS:
+            tree = ast.parse(submissions.strip_solution(cell.source))
+            tree.body = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+            exec(compile(tree, str(path), "exec"), namespace)
+    return {name: namespace[name] for name in FUNCTIONS}
+
+
+def _matplotlib_redraw(pg, image) -> None:
+    """Redraw the playground's state with matplotlib, as a plain widget would."""
+    from matplotlib.figure import Figure
+
+    from course import plots
+
+    fig = Figure(figsize=(7.0, 3.4), layout="constrained")
+    ax, ax_loss = fig.subplots(1, 2, width_ratios=[3, 2])
+    res = pg.resolution
+    p1 = pg._grid_o[:, 1].reshape(res, res)
+    ax.imshow(p1, origin="lower", extent=pg.canvas.extent, cmap="RdBu_r", vmin=0, vmax=1,
+              aspect="auto", interpolation="nearest")
+    plots.scatter_classes(ax, pg.X, pg.y, size=15)
+    plots.loss_curve(ax_loss, [loss for _, loss in pg.history], log=True, xlabel="step")
+    image.value = plots.figure_png(fig, dpi=80)
+
+
+def _times(frame, frames: int, warmup: int) -> np.ndarray:
+    for _ in range(warmup):
+        frame()
+    out = np.empty(frames)
+    for i in range(frames):
+        start = time.perf_counter()
+        frame()
+        out[i] = time.perf_counter() - start
+    return out * 1000.0
+
+
+def playground(root: Path, frames: int = 200, warmup: int = 10) -> dict[str, np.ndarray]:
+    """Milliseconds per frame for the playground and for the matplotlib baseline."""
+    import ipywidgets as W
+
+    from course.playground import Playground
+
+    net = reference_network(root)
+    fast = Playground(*(net[name] for name in FUNCTIONS))
+    slow = Playground(*(net[name] for name in FUNCTIONS))
+    image = W.Image(format="png")
+
+    def baseline_frame():
+        slow._train_one_batch()
+        slow._evaluate()
+        _matplotlib_redraw(slow, image)
+
+    return {"playground (numpy pixels -> PNG)": _times(fast.advance, frames, warmup),
+            "baseline (matplotlib redraw)": _times(baseline_frame, frames, warmup)}
+
+
+def run(target: str, root: Path, frames: int) -> int:
+    if target != "playground":
+        print(f"unknown benchmark {target!r}; available: playground", file=sys.stderr)
+        return 2
+    try:
+        results = playground(root, frames)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"ms per frame: one training step (batch 20, 32 hidden units, two spirals) + forward "
+          f"pass on a 100 x 100 grid + redraw into the widget; {frames} frames")
+    print(f"{'':36}{'median':>8}{'p95':>8}")
+    for name, ms in results.items():
+        print(f"{name:36}{np.median(ms):8.1f}{np.percentile(ms, 95):8.1f}")
+    return 0
