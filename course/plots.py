@@ -222,3 +222,73 @@ def gradient_norm_curves(ax, depths, norms: dict, *, mark=None):
     ax.set_ylabel("norm of the gradient at the input")
     ax.legend(fontsize="small")
     return ax
+
+
+# -- 04-gradient-descent and 05-softmax-cross-entropy ----------------------------------------
+
+__all__ += ["descent_path", "probability_bars"]
+
+
+def descent_path(ax, loss, history, *, extent, levels: int = 20, title: str | None = None):
+    """Draw the iterates of gradient descent on a loss of one or two variables.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    loss : callable
+        ``loss(w) -> float`` for ``w`` a float (one variable) or an array of shape ``(2,)``.
+    history : sequence of iterates
+        Floats (or 0-d / ``(1,)`` arrays) for one variable, arrays of shape ``(2,)`` for two.
+    extent : tuple
+        ``(lo, hi)`` for one variable, ``(x_min, x_max, y_min, y_max)`` for two; iterates
+        outside it are drawn as far as the axes reach.
+    """
+    path = np.asarray([np.asarray(w, dtype=float).ravel() for w in history])  # (k, 1 or 2)
+    if len(extent) == 2:
+        xs = np.linspace(extent[0], extent[1], 200)
+        curve = np.array([float(loss(x)) for x in xs])
+        ax.plot(xs, curve, color="0.3", lw=1.5, label="loss")
+        x = path[:, 0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.array([float(loss(v)) for v in x])
+        ax.plot(x, values, "-", color=CLASS_COLORS[1], lw=1, alpha=0.7)
+        ax.scatter(x, values, s=25, color=CLASS_COLORS[1], zorder=3, label="iterates")
+        ax.scatter(x[:1], values[:1], s=60, color="black", zorder=4, label="start")
+        ax.set_xlim(extent)
+        top = curve.max()
+        ax.set_ylim(curve.min() - 0.05 * (top - curve.min()), top)
+        ax.set_xlabel("w")
+        ax.set_ylabel("loss")
+    else:
+        P, ext = grid(None, 60, 0.0, extent)
+        Z = np.array([float(loss(p)) for p in P]).reshape(60, 60)
+        ax.contour(np.linspace(ext[0], ext[1], 60), np.linspace(ext[2], ext[3], 60), Z,
+                   levels=levels, cmap="Greys", linewidths=0.8)
+        ax.plot(path[:, 0], path[:, 1], "-o", color=CLASS_COLORS[1], ms=4, lw=1,
+                label="iterates")
+        ax.scatter(path[:1, 0], path[:1, 1], s=60, color="black", zorder=4, label="start")
+        ax.set_xlim(ext[0], ext[1])
+        ax.set_ylim(ext[2], ext[3])
+        ax.set_xlabel("w1")
+        ax.set_ylabel("w2")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def probability_bars(ax, probs, labels, *, target: int | None = None, title: str | None = None):
+    """Bar chart of a probability vector, the ``target`` class's bar outlined in black."""
+    probs = np.asarray(probs, dtype=float)
+    colors = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(len(probs))]
+    bars = ax.bar(np.arange(len(probs)), probs, color=colors)
+    if target is not None:
+        bars[target].set_edgecolor("black")
+        bars[target].set_linewidth(2.5)
+    for i, p in enumerate(probs):
+        ax.text(i, min(p, 0.92) + 0.02, f"{p:.2f}", ha="center")
+    ax.set_xticks(np.arange(len(probs)), labels)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("probability")
+    if title:
+        ax.set_title(title)
+    return ax

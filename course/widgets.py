@@ -347,3 +347,79 @@ def gradient_depth_explorer(norm_fn, activation_grads: dict, *, max_depth: int =
     slider = W.IntSlider(value=depth, min=0, max=max_depth, description="depth",
                          continuous_update=False)
     return PlotWidget(draw, {"depth": slider}, figsize=(6.0, 4.0))
+
+
+# -- 04-gradient-descent and 05-softmax-cross-entropy ----------------------------------------
+
+__all__ += ["step_size_explorer", "softmax_explorer"]
+
+
+def step_size_explorer(descent, problems, *, alpha: float = 0.25, alpha_max: float = 1.2,
+                       max_steps: int = 25) -> PlotWidget:
+    """A step-size slider and a play button that run gradient descent step by step.
+
+    Parameters
+    ----------
+    descent : callable
+        ``descent(grad, w0, alpha, max_iter=k) -> (w, history)``, the student's
+        ``gradient_descent``.
+    problems : list of (title, loss, grad, w0, extent)
+        Losses of one variable (``extent = (lo, hi)``) or two (``(x_min, x_max, y_min,
+        y_max)``); one panel each.
+    """
+    def draw(fig, alpha, steps):
+        axes = np.atleast_1d(fig.subplots(1, len(problems)))
+        for ax, (title, loss, grad, w0, extent) in zip(axes, problems):
+            _, history = descent(grad, w0, alpha, max_iter=int(steps))
+            first, last = float(loss(history[0])), float(loss(history[-1]))
+            if last > 1.01 * first:
+                status = "diverges"
+            elif last > 0.99 * first and len(history) > 2:
+                status = "does not settle"
+            else:
+                status = "converges" if len(history) > 1 else "start"
+            plots.descent_path(ax, loss, history, extent=extent,
+                               title=f"{title}\nalpha = {alpha:.2f}, {len(history) - 1} steps: "
+                                     f"{status}")
+
+    alpha_slider = W.FloatSlider(value=alpha, min=0.01, max=alpha_max, step=0.01,
+                                 description="alpha", readout_format=".2f")
+    steps = W.IntSlider(value=max_steps, min=0, max=max_steps, description="steps")
+    play = W.Play(value=max_steps, min=0, max=max_steps, interval=300, description="play")
+    W.jslink((play, "value"), (steps, "value"))
+    view = PlotWidget(draw, {"alpha": alpha_slider, "steps": steps},
+                      figsize=(4.2 * len(problems), 4.0))
+    view.children[0].children = (play, *view.children[0].children)
+    return view
+
+
+def softmax_explorer(softmax, *, z=(3.2, 5.1, -1.7), labels=("cat", "car", "frog"),
+                     target: int = 0, limit: float = 10.0) -> PlotWidget:
+    """Sliders on three logits and a temperature; bars of ``softmax(z / T)`` and the loss.
+
+    ``softmax`` is the student's function (``(m,) -> (m,)``); the loss shown is
+    ``-log p[target]`` for the class picked in the drop-down.
+    """
+    def slider(name, value):
+        return W.FloatSlider(value=value, min=-limit, max=limit, step=0.1, description=name,
+                             readout_format=".1f")
+
+    def draw(fig, z1, z2, z3, temperature, target):
+        p = np.asarray(softmax(np.array([z1, z2, z3]) / temperature), dtype=float)
+        with np.errstate(divide="ignore"):
+            loss = -np.log(p[target])
+        ax = fig.subplots()
+        plots.probability_bars(ax, p, labels, target=target,
+                               title=f"T = {temperature:.2f}: loss -log p[{labels[target]}] = "
+                                     f"{loss:.3f}")
+
+    controls = {
+        "z1": slider(f"z {labels[0]}", z[0]),
+        "z2": slider(f"z {labels[1]}", z[1]),
+        "z3": slider(f"z {labels[2]}", z[2]),
+        "temperature": W.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05,
+                                        description="T"),
+        "target": W.Dropdown(options=[(name, i) for i, name in enumerate(labels)], value=target,
+                             description="true class"),
+    }
+    return PlotWidget(draw, controls, figsize=(4.5, 3.6))
