@@ -1,0 +1,94 @@
+"""Typical mistakes in 05-softmax-cross-entropy, each a small edit of the reference solution.
+
+The tests submit each one as its own student and require it to lose points on its
+own exercise and nowhere else; the demo's ``typical-mistakes`` student makes the
+ones listed in ``DEMO`` together.  This file is instructor material: nbgrader's
+``CourseDirectory.ignore`` keeps it out of ``release/``.
+"""
+
+from course.submissions import Mistake
+
+MISTAKES = [
+    # softmax
+    Mistake("softmax-no-max-subtraction", "softmax",
+            "s = z - np.max(z, axis=-1, keepdims=True)  # largest entry of each row is 0",
+            "s = z", "uses exp(z) directly: overflow (inf / inf = nan) for logits of 1e4"),
+    Mistake("softmax-wrong-axis", "softmax",
+            "return e / np.sum(e, axis=-1, keepdims=True)", "return e / np.sum(e, axis=0, keepdims=True)",
+            "normalises over the batch (axis 0) instead of over the classes"),
+    Mistake("softmax-global-max", "softmax",
+            "s = z - np.max(z, axis=-1, keepdims=True)  # largest entry of each row is 0",
+            "s = z - np.max(z)",
+            "subtracts one maximum for the whole batch: rows far below it underflow to 0 / 0"),
+    # log_softmax
+    Mistake("log-softmax-log-of-softmax", "log_softmax",
+            "return s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))",
+            "return np.log(np.exp(s) / np.sum(np.exp(s), axis=-1, keepdims=True))",
+            "takes the log of a softmax: log(0) = -inf when a class trails by 1e4"),
+    Mistake("log-softmax-wrong-axis", "log_softmax",
+            "return s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))",
+            "return s - np.log(np.sum(np.exp(s), axis=0, keepdims=True))",
+            "sums the exponentials over the batch instead of over the classes"),
+    # one_hot
+    Mistake("one-hot-width-from-labels", "one_hot", "T = np.zeros((len(y), m))",
+            "T = np.zeros((len(y), int(np.max(y)) + 1))",
+            "takes the number of classes from the largest label instead of m"),
+    Mistake("one-hot-integers", "one_hot", "T = np.zeros((len(y), m))",
+            "T = np.zeros((len(y), m), dtype=int)", "returns an integer array"),
+    # cross_entropy
+    Mistake("ce-summed-not-averaged", "cross_entropy",
+            "return float(-np.mean(log_p[np.arange(t), y]))",
+            "return float(-np.sum(log_p[np.arange(t), y]))",
+            "sums the losses over the batch instead of averaging"),
+    Mistake("ce-log-of-softmax", "cross_entropy",
+            "log_p = s - np.log(np.sum(np.exp(s), axis=1, keepdims=True))  # (t, m)",
+            "log_p = np.log(np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True))  # (t, m)",
+            "takes the log of the probabilities: infinite loss and a warning for logits of 1e4"),
+    Mistake("ce-wrong-indexing", "cross_entropy",
+            "return float(-np.mean(log_p[np.arange(t), y]))",
+            "return float(-np.mean(log_p[:, y]))",
+            "indexes log_p[:, y], a (t, t) block, instead of one entry per row"),
+    # softmax_jacobian
+    Mistake("jacobian-diagonal-only", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "return np.diag(o * (1 - o))  # (m, m)",
+            "keeps only the diagonal o_i (1 - o_i): each output depends on every logit"),
+    Mistake("jacobian-elementwise-product", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "return np.diag(o) - o * o  # (m, m)",
+            "uses o * o (a vector, broadcast along rows) instead of the outer product"),
+    # cross_entropy_grad
+    Mistake("ce-grad-summed-not-averaged", "cross_entropy_grad", "return (o - T) / t",
+            "return o - T", "forgets the / t: the gradient of the sum, not of the mean"),
+    Mistake("ce-grad-sign", "cross_entropy_grad", "return (o - T) / t", "return (T - o) / t",
+            "subtracts the wrong way round: T - o points uphill"),
+    Mistake("ce-grad-divides-by-m", "cross_entropy_grad", "return (o - T) / t",
+            "return (o - T) / m", "divides by the number of classes instead of the batch size"),
+    # svm_loss
+    Mistake("svm-counts-correct-class", "svm_loss",
+            "    margins[np.arange(t), y] = 0.0  # the correct class does not count\n", "",
+            "sums over all classes: the correct one adds the margin to every example"),
+    Mistake("svm-summed-not-averaged", "svm_loss",
+            "return float(np.mean(np.sum(margins, axis=1)))", "return float(np.sum(margins))",
+            "sums the losses over the batch instead of averaging"),
+    Mistake("svm-margin-ignored", "svm_loss", "S - correct + margin", "S - correct + 1.0",
+            "hard-codes the margin 1 and ignores the argument"),
+    # svm_loss_grad
+    Mistake("svm-grad-summed-not-averaged", "svm_loss_grad", "return dS / t", "return dS",
+            "forgets the / t: the gradient of the sum, not of the mean"),
+    Mistake("svm-grad-counts-correct-class", "svm_loss_grad", "    active[rows, y] = 0.0\n", "",
+            "counts the correct class's own term as active, off by one in its column"),
+    Mistake("svm-grad-correct-class-sign", "svm_loss_grad",
+            "dS[rows, y] = -np.sum(active, axis=1)", "dS[rows, y] = np.sum(active, axis=1)",
+            "pushes the correct score up as if it were a wrong class: sign error"),
+    # kl_divergence
+    Mistake("kl-no-zero-mask", "kl_divergence", "keep = p > 0", "keep = np.ones(p.shape, dtype=bool)",
+            "keeps the p = 0 terms: 0 * log(0) = nan and a warning"),
+    Mistake("kl-reversed", "kl_divergence",
+            "return float(np.sum(p[keep] * np.log(p[keep] / q[keep])))",
+            "return float(np.sum(q[keep] * np.log(q[keep] / p[keep])))",
+            "computes KL(q || p): the divergence is not symmetric"),
+]
+
+# The demo's "typical-mistakes" student.
+DEMO = ["softmax-no-max-subtraction", "ce-grad-summed-not-averaged", "svm-counts-correct-class"]

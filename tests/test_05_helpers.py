@@ -1,0 +1,41 @@
+"""The drawing and widget helpers of 05-softmax-cross-entropy behave without a browser."""
+
+import base64
+import warnings
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from course import plots, widgets
+
+
+def _softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / e.sum()
+
+
+def test_probability_bars_draw_one_bar_per_class_and_outline_the_target():
+    fig = Figure()
+    p = np.array([0.13, 0.87, 0.0])
+    ax = plots.probability_bars(fig.subplots(), p, ["cat", "car", "frog"], target=0, title="t")
+    heights = [bar.get_height() for bar in ax.patches]
+    np.testing.assert_allclose(heights, p)
+    assert ax.patches[0].get_linewidth() > ax.patches[1].get_linewidth()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "car", "frog"]
+
+
+def test_softmax_explorer_shows_a_picture_and_follows_its_sliders_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        view = widgets.softmax_explorer(_softmax)
+        bundle = view._repr_mimebundle_()
+        assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+        pictures = {view.image.value}
+        view.controls["temperature"].value = 0.1
+        pictures.add(view.image.value)
+        view.controls["z1"].value = -10.0  # the target's probability underflows to 0
+        view.controls["z2"].value = 10.0
+        pictures.add(view.image.value)
+        view.controls["target"].value = 2
+        pictures.add(view.image.value)
+    assert len(pictures) == 4
