@@ -11,8 +11,10 @@ import numpy as np
 __all__ = [
     "NEGATION_SENTENCES",
     "blobs",
+    "linearly_separable",
     "circles",
     "regression_1d",
+    "sentiment_corpus",
     "two_spirals",
     "xor",
 ]
@@ -86,3 +88,92 @@ def regression_1d(n: int, rng: np.random.Generator, noise: float = 0.1,
     x = np.sort(rng.uniform(low, high, n))
     y = np.sin(3 * x) + 0.5 * x + noise * rng.standard_normal(n)
     return x, y
+
+
+# -- 07-perceptron and 08-embeddings ---------------------------------------------------------
+
+
+def linearly_separable(n: int, rng: np.random.Generator, margin: float = 0.2,
+                       low: float = 0.0, high: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points in the square ``[low, high]^2`` split by the line ``x1 + x2 = 4``.
+
+    Points closer to the line than ``margin`` are redrawn, so the two classes are
+    separated by a gap of ``2 * margin`` and a perceptron is guaranteed to converge.
+
+    Returns
+    -------
+    X : ndarray, shape (n, 2)
+    y : ndarray of int, shape (n,)
+        ``+1`` above the line (``x1 + x2 > 4``), ``-1`` below it.
+    """
+    w, b = np.array([1.0, 1.0]), -4.0
+    kept = np.empty((0, 2))
+    while len(kept) < n:
+        P = rng.uniform(low, high, size=(2 * n, 2))
+        distance = (P @ w + b) / np.linalg.norm(w)  # (2n,)
+        kept = np.vstack([kept, P[np.abs(distance) >= margin]])
+    X = kept[:n]
+    y = np.where(X @ w + b > 0, 1, -1)
+    return X, y
+
+
+#: A small sentiment corpus for 08-embeddings: (sentence, label), label 1 for positive.
+#: It holds the lecture's four negation cases and, around them, the same pattern for other
+#: words: "not" flips the sentiment of the word after it, and so does the prefix "un-".
+SENTIMENT_CORPUS = (
+    # the lecture's four negation cases
+    ("It was good", 1),
+    ("It was not good", 0),
+    ("It was ungood", 0),
+    ("It was not ungood", 1),
+    # plain positive and negative words
+    ("It was great", 1),
+    ("It was fine", 1),
+    ("It was fun", 1),
+    ("It was bad", 0),
+    ("It was awful", 0),
+    ("It was dull", 0),
+    ("The film was good", 1),
+    ("The film was great", 1),
+    ("The film was fun", 1),
+    ("The film was bad", 0),
+    ("The film was dull", 0),
+    ("The film was unfunny", 0),
+    ("The food was fine", 1),
+    ("The food was great", 1),
+    ("The food was awful", 0),
+    ("The food was bad", 0),
+    ("The play was good", 1),
+    ("The play was fun", 1),
+    ("The play was awful", 0),
+    ("The play was dull", 0),
+    # negation flips the word after it
+    ("It was not bad", 1),
+    ("It was not awful", 1),
+    ("It was not dull", 1),
+    ("It was not great", 0),
+    ("It was not fun", 0),
+    ("The film was not bad", 1),
+    ("The film was not good", 0),
+    ("The film was not unfunny", 1),
+    ("The food was not awful", 1),
+    ("The food was not fine", 0),
+    ("The play was not dull", 1),
+    ("The play was not great", 0),
+    ("The play was not ungood", 1),
+    ("The play was ungood", 0),
+)
+
+
+def sentiment_corpus() -> tuple[list[str], np.ndarray]:
+    """The sentences of :data:`SENTIMENT_CORPUS` and their labels.
+
+    Returns
+    -------
+    sentences : list of str, length t
+    y : ndarray of int, shape (t,)
+        1 for positive, 0 for negative.
+    """
+    sentences = [sentence for sentence, _ in SENTIMENT_CORPUS]
+    y = np.array([label for _, label in SENTIMENT_CORPUS])
+    return sentences, y

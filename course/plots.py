@@ -292,3 +292,71 @@ def probability_bars(ax, probs, labels, *, target: int | None = None, title: str
     if title:
         ax.set_title(title)
     return ax
+
+
+# -- 07-perceptron and 08-embeddings ---------------------------------------------------------
+
+__all__ += ["embedding_map", "mistake_counts"]
+
+
+def mistake_counts(ax, counts, *, current: int | None = None, total_epochs: int | None = None,
+                   n_examples: int | None = None):
+    """Bar chart of the perceptron's mistakes in each epoch.
+
+    ``current`` (an epoch index) draws that bar hatched, as still in progress;
+    ``total_epochs`` and ``n_examples`` fix the axes so the chart does not jump.
+    """
+    counts = np.asarray(counts, dtype=float)
+    epochs = np.arange(1, len(counts) + 1)
+    colors = [CLASS_COLORS[3] if c > 0 else CLASS_COLORS[2] for c in counts]
+    bars = ax.bar(epochs, counts, color=colors, edgecolor="black", linewidth=0.5)
+    if current is not None and 0 <= current < len(bars):
+        bars[current].set_hatch("//")
+        bars[current].set_alpha(0.6)
+    if total_epochs is not None:
+        ax.set_xlim(0.4, total_epochs + 0.6)
+        ax.set_xticks(np.arange(1, total_epochs + 1))
+    if n_examples is not None:
+        ax.set_ylim(0, n_examples + 0.5)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mistakes")
+    return ax
+
+
+def embedding_map(ax, points: np.ndarray, words, *, groups: dict | None = None,
+                  focus: str | None = None, neighbours=()):
+    """Words as labelled points of a 2-D map (for instance a projection of embeddings).
+
+    Parameters
+    ----------
+    points : ndarray, shape (|V|, 2)
+        Row ``i`` is where word ``words[i]`` goes.
+    words : sequence of str, length |V|
+    groups : dict of str to list of str, optional
+        Named groups of words to colour alike (with a legend); other words are grey.
+    focus : str, optional
+        A word to mark with a star, with a line to each word of ``neighbours``.
+    """
+    words = list(words)
+    colour = {}
+    for g, (name, members) in enumerate((groups or {}).items()):
+        c = CLASS_COLORS[g % len(CLASS_COLORS)]
+        ax.scatter([], [], c=c, s=30, label=name)
+        for word in members:
+            colour[word] = c
+    where = {word: i for i, word in enumerate(words)}
+    if focus is not None:
+        for other in neighbours:
+            a, b = points[where[focus]], points[where[other]]
+            ax.plot([a[0], b[0]], [a[1], b[1]], color="black", linewidth=1, alpha=0.6, zorder=1)
+        p = points[where[focus]]
+        ax.scatter([p[0]], [p[1]], marker="*", s=260, c="gold", edgecolors="black", zorder=2)
+    for i, word in enumerate(words):
+        c = colour.get(word, "0.55")
+        ax.scatter(points[i, 0], points[i, 1], c=c, s=30, zorder=3)
+        weight = "bold" if word == focus or word in neighbours else "normal"
+        ax.annotate(word, points[i], xytext=(4, 3), textcoords="offset points", fontsize=8,
+                    color=c, fontweight=weight, zorder=4)
+    if groups:
+        ax.legend(loc="lower right", fontsize="small")
+    return ax

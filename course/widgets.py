@@ -423,3 +423,132 @@ def softmax_explorer(softmax, *, z=(3.2, 5.1, -1.7), labels=("cat", "car", "frog
                              description="true class"),
     }
     return PlotWidget(draw, controls, figsize=(4.5, 3.6))
+
+
+# -- 07-perceptron and 08-embeddings ---------------------------------------------------------
+
+__all__ += ["perceptron_stepper", "embedding_explorer"]
+
+
+def perceptron_stepper(X: np.ndarray, y: np.ndarray, *, features, grad, predict,
+                       epochs: int = 4, figsize=(8.0, 3.6)) -> PlotWidget:
+    """A slider through the perceptron's visits, one example at a time.
+
+    Starting from ``w = 0``, the examples are visited in order, ``epochs`` times;
+    each visit applies the SGD step ``w <- w - grad(w, phi, y)``. The slider picks
+    how many visits have happened: the left picture shows the regions
+    ``predict`` gives with the current ``w`` and rings the example just visited
+    (red when it was a mistake, ``y * (w @ phi) <= 0``, so ``w`` moved); the right
+    one counts the mistakes of each epoch so far.
+
+    Parameters
+    ----------
+    X : ndarray, shape (t, 2)
+        The points, as drawn.
+    y : ndarray, shape (t,)
+        Labels ``-1`` or ``+1``.
+    features : callable
+        ``features(X) -> Phi`` of shape ``(t, d)``, for instance the bias column.
+    grad : callable
+        ``grad(w, phi, y) -> (d,)``, the per-example gradient of the perceptron loss.
+    predict : callable
+        ``predict(w, Phi) -> (N,)`` labels ``-1`` or ``+1``.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    Phi = np.asarray(features(X), dtype=float)  # (t, d)
+    t = len(X)
+    ws = [np.zeros(Phi.shape[1])]
+    mistake = []
+    for _ in range(epochs):
+        for i in range(t):
+            w = ws[-1]
+            mistake.append(bool(y[i] * (w @ Phi[i]) <= 0))
+            ws.append(w - np.asarray(grad(w, Phi[i], y[i]), dtype=float))
+    mistake = np.array(mistake)
+    classes = (y > 0).astype(int)
+
+    def draw(fig, step):
+        ax, ax_count = fig.subplots(1, 2, width_ratios=[3, 2])
+        w = ws[step]
+
+        def regions(P):
+            return (np.asarray(predict(w, features(P))) > 0).astype(int)
+
+        plots.decision_boundary(ax, regions, X, classes, n_classes=2, margin=0.5,
+                                resolution=80)
+        if step == 0:
+            ax.set_title("w = 0: nothing visited yet", fontsize="medium")
+        else:
+            i, epoch = (step - 1) % t, (step - 1) // t
+            missed = mistake[step - 1]
+            ax.scatter(X[i, 0], X[i, 1], s=260, facecolors="none", linewidths=2.2, zorder=5,
+                       edgecolors="red" if missed else "black")
+            verdict = "mistake: w moved" if missed else "correct: w unchanged"
+            ax.set_title(f"epoch {epoch + 1}, example {i + 1}: {verdict}", fontsize="medium")
+        done = mistake[:step]
+        n_epochs = (step + t - 1) // t
+        counts = [int(done[e * t:(e + 1) * t].sum()) for e in range(n_epochs)]
+        plots.mistake_counts(ax_count, counts, total_epochs=epochs, n_examples=t,
+                             current=n_epochs - 1 if step % t else None)
+        ax_count.set_title(f"w = {np.array2string(w, precision=2, suppress_small=True)}",
+                           fontsize="small")
+
+    slider = W.IntSlider(value=0, min=0, max=epochs * t, step=1, description="visits",
+                         continuous_update=True)
+    return PlotWidget(draw, {"step": slider}, figsize=figsize)
+
+
+def embedding_explorer(snapshots, vocab: dict, *, nearest, steps=None, word: str | None = None,
+                       k: int = 3, groups: dict | None = None,
+                       figsize=(6.0, 4.6)) -> PlotWidget:
+    """A slider through saved embedding tables, drawn as a 2-D map, with a word's neighbours.
+
+    Every snapshot is projected on the two principal axes of the LAST one (PCA by SVD of the
+    centred table), so the map's axes stay put and the words move as training goes on.
+
+    Parameters
+    ----------
+    snapshots : list of ndarray, each of shape (|V|, e)
+        The embedding table at several moments of training.
+    vocab : dict of str to int
+        Word to row index.
+    nearest : callable
+        ``nearest(E, vocab, word, k) -> list of str``, most similar first.
+    steps : list of int, optional
+        The training step of each snapshot, for the title.
+    word : str, optional
+        The word whose neighbours are shown first (a drop-down changes it).
+    groups : dict of str to list of str, optional
+        Groups of words to colour alike, as :func:`course.plots.embedding_map` takes them.
+    """
+    tables = [np.asarray(E, dtype=float) for E in snapshots]
+    steps = list(range(len(tables))) if steps is None else list(steps)
+    words = [w for w, _ in sorted(vocab.items(), key=lambda item: item[1])]
+    final = tables[-1]
+    centre = final.mean(axis=0)
+    _, _, Vt = np.linalg.svd(final - centre, full_matrices=False)
+    basis = Vt[:2].T  # (e, 2)
+    projected = [(E - centre) @ basis for E in tables]  # each (|V|, 2)
+    everything = np.concatenate(projected)
+    lo, hi = everything.min(axis=0), everything.max(axis=0)
+    pad = 0.08 * (hi - lo) + 1e-9
+
+    def draw(fig, snapshot, focus):
+        ax = fig.subplots()
+        E = tables[snapshot]
+        neighbours = list(nearest(E, vocab, focus, k))
+        plots.embedding_map(ax, projected[snapshot], words, groups=groups, focus=focus,
+                            neighbours=neighbours)
+        ax.set_xlim(lo[0] - pad[0], hi[0] + 3 * pad[0])
+        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        ax.set_xlabel("principal axis 1")
+        ax.set_ylabel("principal axis 2")
+        ax.set_title(f"step {steps[snapshot]}: nearest to '{focus}': {', '.join(neighbours)}",
+                     fontsize="medium")
+
+    slider = W.IntSlider(value=0, min=0, max=len(tables) - 1, step=1, description="snapshot",
+                         continuous_update=True)
+    choice = W.Dropdown(options=words, value=word if word is not None else words[-1],
+                        description="word")
+    return PlotWidget(draw, {"snapshot": slider, "focus": choice}, figsize=figsize)
