@@ -505,7 +505,8 @@ def embedding_explorer(snapshots, vocab: dict, *, nearest, steps=None, word: str
     """A slider through saved embedding tables, drawn as a 2-D map, with a word's neighbours.
 
     Every snapshot is projected on the two principal axes of the LAST one (PCA by SVD of the
-    centred table), so the map's axes stay put and the words move as training goes on.
+    centred table), so the axes keep their meaning and the words move as training goes on;
+    each picture is zoomed to its own snapshot, since early tables are much smaller.
 
     Parameters
     ----------
@@ -530,9 +531,6 @@ def embedding_explorer(snapshots, vocab: dict, *, nearest, steps=None, word: str
     _, _, Vt = np.linalg.svd(final - centre, full_matrices=False)
     basis = Vt[:2].T  # (e, 2)
     projected = [(E - centre) @ basis for E in tables]  # each (|V|, 2)
-    everything = np.concatenate(projected)
-    lo, hi = everything.min(axis=0), everything.max(axis=0)
-    pad = 0.08 * (hi - lo) + 1e-9
 
     def draw(fig, snapshot, focus):
         ax = fig.subplots()
@@ -540,6 +538,9 @@ def embedding_explorer(snapshots, vocab: dict, *, nearest, steps=None, word: str
         neighbours = list(nearest(E, vocab, focus, k))
         plots.embedding_map(ax, projected[snapshot], words, groups=groups, focus=focus,
                             neighbours=neighbours)
+        # each snapshot gets its own zoom: early tables are small, late ones spread out
+        lo, hi = projected[snapshot].min(axis=0), projected[snapshot].max(axis=0)
+        pad = 0.08 * (hi - lo) + 1e-9
         ax.set_xlim(lo[0] - pad[0], hi[0] + 3 * pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         ax.set_xlabel("principal axis 1")
