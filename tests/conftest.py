@@ -19,11 +19,6 @@ from course import demo, grading, submissions
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = demo.assignments(ROOT)
 MISTAKES = {a: submissions.load_mistakes(ROOT / "source" / a)[0] for a in ASSIGNMENTS}
-# Tests run on two pytest-xdist workers; all tests of one assignment share a worker
-# (``--dist loadgroup``), so each assignment is autograded once.
-ASSIGNMENT_PARAMS = [pytest.param(a, id=a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS]
-MISTAKE_PARAMS = [pytest.param(a, m, id=f"{a}:{m.name}", marks=pytest.mark.xdist_group(a))
-                  for a in ASSIGNMENTS for m in MISTAKES[a]]
 SCREENSHOTS = ROOT / "build" / "screenshots"  # written by the browser tests
 
 

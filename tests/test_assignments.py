@@ -13,7 +13,7 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENT_PARAMS, MISTAKE_PARAMS, MISTAKES, ROOT, notebook_path
+from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path
 
 from course import submissions
 
@@ -34,168 +34,184 @@ def _hidden_regions(nb) -> list[str]:
         r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", c.source, re.S)]
 
 
-# -- grading ---------------------------------------------------------------------------------
+class AssignmentTests:
+    """The tests of one assignment. A subclass per folder of ``source/`` (made at the end of
+    this file) sets ``ASSIGNMENT``; pytest-xdist (``--dist loadscope``) keeps a class on one
+    worker, so each assignment is autograded once."""
+
+    ASSIGNMENT = ""
+
+    @pytest.fixture
+    def assignment(self) -> str:
+        return self.ASSIGNMENT
+
+    # -- grading ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_reference_scores_full_marks(graded, assignment):
-    run = graded[assignment]
-    ref = run.scores["reference"]
-    assert ref["max_score"] > 0
-    assert ref["score"] == ref["max_score"], (
-        f"the reference solution lost points:\n{run.why('reference')}")
+    def test_reference_scores_full_marks(self, graded, assignment):
+        run = graded[assignment]
+        ref = run.scores["reference"]
+        assert ref["max_score"] > 0
+        assert ref["score"] == ref["max_score"], (
+            f"the reference solution lost points:\n{run.why('reference')}")
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_blank_release_scores_zero(graded, assignment):
-    run = graded[assignment]
-    blank = run.scores["blank"]
-    passing = [cell for cell, (score, _) in blank["cells"].items() if score > 0]
-    assert blank["score"] == 0, f"the untouched release earned points in {passing}"
-    # and the blank submission did not stop the run: everyone else was graded too
-    assert set(run.scores) == {"reference", "blank"} | {m.student for m in MISTAKES[assignment]}
+    def test_blank_release_scores_zero(self, graded, assignment):
+        run = graded[assignment]
+        blank = run.scores["blank"]
+        passing = [cell for cell, (score, _) in blank["cells"].items() if score > 0]
+        assert blank["score"] == 0, f"the untouched release earned points in {passing}"
+        # and the blank submission did not stop the run: everyone else was graded too
+        assert set(run.scores) == {"reference", "blank"} | {m.student for m in MISTAKES[assignment]}
 
 
-@pytest.mark.parametrize(("assignment", "mistake"), MISTAKE_PARAMS)
-def test_typical_mistake_loses_points_on_its_own_exercise_only(graded, assignment, mistake):
-    run = graded[assignment]
-    cells = run.scores[mistake.student]["cells"]
-    own = set(run.exercises[mistake.function]["tests"])
-    lost = {cell for cell, (score, out_of) in cells.items() if score < out_of}
-    assert lost & own, (f"mistake {mistake.name!r} ({mistake.why}) was not caught by any test "
-                        f"of {mistake.function}")
-    assert not lost - own, (f"mistake {mistake.name!r} in {mistake.function} also lost points in "
-                            f"{sorted(lost - own)}:\n{run.why(mistake.student)}")
+    def test_typical_mistake_loses_points_on_its_own_exercise_only(self, graded, assignment,
+                                                                   mistake):
+        run = graded[assignment]
+        cells = run.scores[mistake.student]["cells"]
+        own = set(run.exercises[mistake.function]["tests"])
+        lost = {cell for cell, (score, out_of) in cells.items() if score < out_of}
+        assert lost & own, (f"mistake {mistake.name!r} ({mistake.why}) was not caught by any test "
+                            f"of {mistake.function}")
+        assert not lost - own, (f"mistake {mistake.name!r} in {mistake.function} also lost "
+                                f"points in {sorted(lost - own)}:\n{run.why(mistake.student)}")
 
 
-@pytest.mark.parametrize(("assignment", "mistake"), MISTAKE_PARAMS)
-def test_failure_messages_teach(graded, assignment, mistake):
-    """A failing test cell explains itself: no bare AssertionError, no empty message."""
-    run = graded[assignment]
-    run.why(mistake.student)
-    for cell, reason in run.failures[mistake.student].items():
-        name, _, message = reason.partition(": ")
-        assert name != "AssertionError" or message, f"{cell} failed with a bare AssertionError"
-        if name == "CheckFailure":
-            assert len(message) > 20, f"{cell}: message too short to teach: {message!r}"
+    def test_failure_messages_teach(self, graded, assignment, mistake):
+        """A failing test cell explains itself: no bare AssertionError, no empty message."""
+        run = graded[assignment]
+        run.why(mistake.student)
+        for cell, reason in run.failures[mistake.student].items():
+            name, _, message = reason.partition(": ")
+            assert name != "AssertionError" or message, f"{cell} failed with a bare AssertionError"
+            if name == "CheckFailure":
+                assert len(message) > 20, f"{cell}: message too short to teach: {message!r}"
 
 
-# -- structure of the notebooks --------------------------------------------------------------
+    # -- structure of the notebooks --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_every_exercise_has_public_and_hidden_tests_and_mistakes(assignment):
-    nb = _read("source", assignment)
-    exercises = submissions.exercises(nb)
-    assert exercises, "no solution cells"
-    by_id = {_meta(c).get("grade_id"): (i, c) for i, c in enumerate(nb.cells)}
-    mistaken = {m.function for m in MISTAKES[assignment]}
-    for fn, ex in exercises.items():
-        tests = [by_id[g][1] for g in ex["tests"]]
-        public = [c for c in tests if "BEGIN HIDDEN TESTS" not in c.source]
-        hidden = [c for c in tests if "BEGIN HIDDEN TESTS" in c.source]
-        assert public and hidden, f"{fn} needs a public and a hidden test cell"
-        sol_index = by_id[fn][0]
-        nxt = nb.cells[sol_index + 1]
-        assert nxt in public, f"the cell right after {fn}'s solution must be its public test"
-        for c in tests:
-            assert c.source.lstrip().startswith('"""Check'), (
-                f"{_meta(c)['grade_id']} must open with a docstring 'Check ...'")
-            assert _meta(c).get("points", 0) > 0
-        assert fn in mistaken, f"{fn} has no typical mistake in source/{assignment}/mistakes.py"
+    def test_every_exercise_has_public_and_hidden_tests_and_mistakes(self, assignment):
+        nb = _read("source", assignment)
+        exercises = submissions.exercises(nb)
+        assert exercises, "no solution cells"
+        by_id = {_meta(c).get("grade_id"): (i, c) for i, c in enumerate(nb.cells)}
+        mistaken = {m.function for m in MISTAKES[assignment]}
+        for fn, ex in exercises.items():
+            tests = [by_id[g][1] for g in ex["tests"]]
+            public = [c for c in tests if "BEGIN HIDDEN TESTS" not in c.source]
+            hidden = [c for c in tests if "BEGIN HIDDEN TESTS" in c.source]
+            assert public and hidden, f"{fn} needs a public and a hidden test cell"
+            sol_index = by_id[fn][0]
+            nxt = nb.cells[sol_index + 1]
+            assert nxt in public, f"the cell right after {fn}'s solution must be its public test"
+            for c in tests:
+                assert c.source.lstrip().startswith('"""Check'), (
+                    f"{_meta(c)['grade_id']} must open with a docstring 'Check ...'")
+                assert _meta(c).get("points", 0) > 0
+            assert fn in mistaken, f"{fn} has no typical mistake in source/{assignment}/mistakes.py"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_points_total_is_stated_in_the_intro(assignment):
-    nb = _read("source", assignment)
-    total = sum(ex["points"] for ex in submissions.exercises(nb).values())
-    intro = nb.cells[0].source
-    assert f"**{total:g}**" in intro, f"the intro must state the total, **{total:g}** points"
+    def test_points_total_is_stated_in_the_intro(self, assignment):
+        nb = _read("source", assignment)
+        total = sum(ex["points"] for ex in submissions.exercises(nb).values())
+        intro = nb.cells[0].source
+        assert f"**{total:g}**" in intro, f"the intro must state the total, **{total:g}** points"
 
 
-@pytest.mark.parametrize("kind", ["source", "release"])
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_no_outputs_committed(assignment, kind):
-    nb = _read(kind, assignment)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, (
-                f"{kind}/{assignment}: cell {cell.id} has outputs or an execution count")
-    assert "widgets" not in nb.metadata, f"{kind}/{assignment} stores widget state"
+    @pytest.mark.parametrize("kind", ["source", "release"])
+    def test_no_outputs_committed(self, assignment, kind):
+        nb = _read(kind, assignment)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, (
+                    f"{kind}/{assignment}: cell {cell.id} has outputs or an execution count")
+        assert "widgets" not in nb.metadata, f"{kind}/{assignment} stores widget state"
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_release_is_what_nbgrader_generates(graded, assignment):
-    fresh = nbformat.read(str(notebook_path(graded[assignment].root / "release", assignment)), 4)
-    committed = _read("release", assignment)
+    def test_release_is_what_nbgrader_generates(self, graded, assignment):
+        generated_root = graded[assignment].root / "release"
+        fresh = nbformat.read(str(notebook_path(generated_root, assignment)), 4)
+        committed = _read("release", assignment)
 
-    def cells(nb):
-        return [(c.cell_type, c.get("id"), c.source, _meta(c)) for c in nb.cells]
+        def cells(nb):
+            return [(c.cell_type, c.get("id"), c.source, _meta(c)) for c in nb.cells]
 
-    assert cells(committed) == cells(fresh), (
-        f"release/{assignment} is stale: run `nbgrader generate_assignment {assignment} --force`")
-    released = sorted(p.name for p in (ROOT / "release" / assignment).iterdir())
-    generated = sorted(p.name for p in (graded[assignment].root / "release" / assignment).iterdir())
-    assert released == generated
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_release_holds_no_solution_or_hidden_test(assignment):
-    release = _read("release", assignment)
-    source = _read("source", assignment)
-    text = "\n".join(c.source for c in release.cells)
-    for marker in SOLUTION_MARKERS:
-        assert marker not in text
-    secret = [submissions.strip_solution(c.source) for c in source.cells
-              if _meta(c).get("solution") and "### BEGIN SOLUTION" in c.source]
-    secret_lines = set()
-    for block in secret:
-        region = block.split('"""')[-1]  # after the docstring: the student's lines
-        secret_lines |= {ln.strip() for ln in region.splitlines() if len(ln.strip()) > 12}
-    for region in _hidden_regions(source):
-        secret_lines |= {ln.strip() for ln in region.splitlines() if len(ln.strip()) > 30}
-    public = "\n".join(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", c.source,
-                              flags=re.S) for c in source.cells)
-    secret_lines -= {ln.strip() for ln in public.splitlines()}  # shown on purpose elsewhere
-    release_lines = {ln.strip() for ln in text.splitlines()}
-    leaked = sorted(secret_lines & release_lines)
-    assert not leaked, f"solution or hidden-test lines in release/{assignment}: {leaked[:5]}"
-    assert not (ROOT / "release" / assignment / "mistakes.py").exists()
+        assert cells(committed) == cells(fresh), (
+            f"release/{assignment} is stale: run "
+            f"`nbgrader generate_assignment {assignment} --force`")
+        released = sorted(p.name for p in (ROOT / "release" / assignment).iterdir())
+        generated = sorted(p.name for p in (generated_root / assignment).iterdir())
+        assert released == generated
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_source_runs_headless_without_errors_or_warnings(assignment, tmp_path):
-    """Run the instructor notebook top to bottom as nbgrader would, then probe its namespace."""
-    from nbclient import NotebookClient
-
-    nb = _read("source", assignment)
-    hidden_names = set()
-    for region in _hidden_regions(nb):
-        for node in ast.parse(region).body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                hidden_names.add(node.name)
-            elif isinstance(node, ast.Assign):
-                hidden_names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    probe = nbformat.v4.new_code_cell("print(sorted(globals()))")
-    nb.cells.append(probe)
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    for cell in nb.cells[:-1]:
-        for out in cell.get("outputs", []):
-            assert out.output_type != "error", (
-                f"cell {cell.id} raised {out.ename}: {out.evalue}")
-            assert not (out.output_type == "stream" and out.name == "stderr"), (
-                f"cell {cell.id} wrote to stderr (a graded cell would score 0): {out.text[:500]}")
-    names = set(ast.literal_eval(probe.outputs[0].text))
-    left = hidden_names & names
-    assert not left, f"hidden tests leave {sorted(left)} in the student's namespace"
+    def test_release_holds_no_solution_or_hidden_test(self, assignment):
+        release = _read("release", assignment)
+        source = _read("source", assignment)
+        text = "\n".join(c.source for c in release.cells)
+        for marker in SOLUTION_MARKERS:
+            assert marker not in text
+        secret = [submissions.strip_solution(c.source) for c in source.cells
+                  if _meta(c).get("solution") and "### BEGIN SOLUTION" in c.source]
+        secret_lines = set()
+        for block in secret:
+            region = block.split('"""')[-1]  # after the docstring: the student's lines
+            secret_lines |= {ln.strip() for ln in region.splitlines() if len(ln.strip()) > 12}
+        for region in _hidden_regions(source):
+            secret_lines |= {ln.strip() for ln in region.splitlines() if len(ln.strip()) > 30}
+        public = "\n".join(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", c.source,
+                                  flags=re.S) for c in source.cells)
+        secret_lines -= {ln.strip() for ln in public.splitlines()}  # shown on purpose elsewhere
+        release_lines = {ln.strip() for ln in text.splitlines()}
+        leaked = sorted(secret_lines & release_lines)
+        assert not leaked, f"solution or hidden-test lines in release/{assignment}: {leaked[:5]}"
+        assert not (ROOT / "release" / assignment / "mistakes.py").exists()
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENT_PARAMS)
-def test_contract_check_passes(assignment):
-    tool = ROOT.parent / "shared" / "tools" / "contract_check.py"
-    if not tool.is_file():
-        pytest.skip(f"{tool} is not beside the project")
-    proc = subprocess.run([sys.executable, str(tool), ".", assignment], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    def test_source_runs_headless_without_errors_or_warnings(self, assignment, tmp_path):
+        """Run the instructor notebook top to bottom as nbgrader would, then probe its namespace."""
+        from nbclient import NotebookClient
+
+        nb = _read("source", assignment)
+        hidden_names = set()
+        for region in _hidden_regions(nb):
+            for node in ast.parse(region).body:
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    hidden_names.add(node.name)
+                elif isinstance(node, ast.Assign):
+                    hidden_names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        probe = nbformat.v4.new_code_cell("print(sorted(globals()))")
+        nb.cells.append(probe)
+        NotebookClient(nb, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        for cell in nb.cells[:-1]:
+            for out in cell.get("outputs", []):
+                assert out.output_type != "error", (
+                    f"cell {cell.id} raised {out.ename}: {out.evalue}")
+                assert not (out.output_type == "stream" and out.name == "stderr"), (
+                    f"cell {cell.id} wrote to stderr (a graded cell would score 0): "
+                    f"{out.text[:500]}")
+        names = set(ast.literal_eval(probe.outputs[0].text))
+        left = hidden_names & names
+        assert not left, f"hidden tests leave {sorted(left)} in the student's namespace"
+
+
+    def test_contract_check_passes(self, assignment):
+        tool = ROOT.parent / "shared" / "tools" / "contract_check.py"
+        if not tool.is_file():
+            pytest.skip(f"{tool} is not beside the project")
+        proc = subprocess.run([sys.executable, str(tool), ".", assignment], cwd=ROOT,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def pytest_generate_tests(metafunc):
+    """Each assignment class runs the mistake tests once per mistake of its mistakes.py."""
+    if "mistake" in metafunc.fixturenames:
+        mistakes = MISTAKES[metafunc.cls.ASSIGNMENT]
+        metafunc.parametrize("mistake", mistakes, ids=[m.name for m in mistakes])
+
+
+for _assignment in ASSIGNMENTS:
+    _name = "Test_" + _assignment.replace("-", "_")
+    globals()[_name] = type(_name, (AssignmentTests,), {"ASSIGNMENT": _assignment})

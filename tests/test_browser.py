@@ -28,7 +28,8 @@ from conftest import ASSIGNMENTS, ROOT, SCREENSHOTS, notebook_path
 
 from course import submissions
 
-pytestmark = pytest.mark.xdist_group("browser")  # one JupyterLab and one Chromium
+# pytest-xdist runs a module's plain test functions on one worker (--dist loadscope):
+# one JupyterLab and one Chromium serve all of them.
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -54,7 +55,9 @@ class Lab:
         self.url = f"http://127.0.0.1:{port}"
 
     def notebook_url(self, relpath: str) -> str:
-        return f"{self.url}/lab/tree/{relpath}?token={self.token}"
+        # ?reset: start from an empty workspace, so the notebook of the previous test is not
+        # restored beside this one
+        return f"{self.url}/lab/tree/{relpath}?reset&token={self.token}"
 
 
 @pytest.fixture(scope="session")
@@ -147,20 +150,6 @@ def _menu(page, menu: str, item: str) -> None:
     entry.click()
 
 
-def _run_all(page) -> None:
-    """Run all cells; if none has started after a while (a busy machine), ask once more."""
-    for _attempt in range(2):
-        page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # the notebook is current
-        _menu(page, "Run", "Run All Cells")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
-            if any(p.strip() != "[ ]:" for p in prompts):
-                return
-            time.sleep(0.5)
-    raise AssertionError("Run All Cells started no cell")
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assignment):
     shots = SCREENSHOTS / assignment
@@ -180,7 +169,7 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
         page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=90_000)
-        _run_all(page)
+        _menu(page, "Run", "Run All Cells")
         _wait_all_executed(page)
         assert page.locator(".jp-CodeCell").count() == n_code
 
@@ -236,6 +225,9 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
         page.keyboard.press("Escape")
         box.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "notebook.png"))
+    except Exception:
+        page.screenshot(path=str(shots / "failure.png"))
+        raise
     finally:
         page.close()
     assert not page_errors, f"JavaScript errors in the page: {page_errors[:3]}"

@@ -27,9 +27,8 @@ from conftest import ASSIGNMENTS, ROOT, notebook_path
 from course import grading, sandbox, submissions
 
 ASSIGNMENT = ASSIGNMENTS[0]
-pytestmark = [pytest.mark.skipif(not sandbox.sandbox_available()[0],
-                                 reason=f"no sandbox here: {sandbox.sandbox_available()[1]}"),
-              pytest.mark.xdist_group("sandbox")]
+pytestmark = pytest.mark.skipif(not sandbox.sandbox_available()[0],
+                                reason=f"no sandbox here: {sandbox.sandbox_available()[1]}")
 
 ATTACKS = {
     "reads-instructor-files": """
