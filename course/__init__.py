@@ -7,8 +7,11 @@ Notebooks import what they need from the modules, one concept each:
 ``data``         small data sets drawn with an explicit ``rng``
 ``plots``        pure drawing functions that take a matplotlib ``ax``
 ``widgets``      sliders and live views wired to those drawings
+``playground``   a training playground driven by the student's own network (06)
 
-and, for instructors, ``submissions``, ``grading`` and ``demo`` (``python -m course demo``).
+and, for instructors, ``submissions``, ``grading``, ``demo`` (``python -m course demo``),
+``sandbox`` (the bubblewrap sandbox of every autograded kernel) and ``bench``
+(``python -m course bench playground``).
 Nothing here implements a function that students are graded on.
 """
 

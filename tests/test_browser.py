@@ -150,6 +150,41 @@ def _menu(page, menu: str, item: str) -> None:
     entry.click()
 
 
+def _run_all(page, attempts: int = 3) -> None:
+    """Run All Cells; again if no cell has started after 30 s.
+
+    On the first notebook of a fresh JupyterLab the kernel can show "idle" before it is
+    connected, and a Run All issued then executes nothing.
+    """
+    for _ in range(attempts):
+        _menu(page, "Run", "Run All Cells")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+            if any(p.strip() != "[ ]:" for p in prompts):
+                return
+            time.sleep(0.5)
+    raise AssertionError(f"Run All Cells started no cell in {attempts} attempts")
+
+
+def _move_first_slider(page, box, image, before: bytes) -> float:
+    """Move the widget's first slider (right, or left if it sits at its end); return the
+    fraction of the picture's pixels that changed."""
+    handle = box.locator(".noUi-handle").first
+    fraction = 0.0
+    for key in ("ArrowRight", "ArrowLeft"):
+        handle.focus()
+        for _ in range(15):
+            page.keyboard.press(key)
+        deadline = time.monotonic() + 15
+        while fraction < 0.005 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            fraction = _changed_fraction(before, image.screenshot())
+        if fraction >= 0.005:
+            break
+    return fraction
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assignment):
     shots = SCREENSHOTS / assignment
@@ -169,7 +204,7 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
         page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=90_000)
-        _menu(page, "Run", "Run All Cells")
+        _run_all(page)
         _wait_all_executed(page)
         assert page.locator(".jp-CodeCell").count() == n_code
 
@@ -200,14 +235,7 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
                                arg=image.element_handle(), timeout=30_000)
         box.screenshot(path=str(shots / "widget-before.png"))
         before = image.screenshot()
-        handle = box.locator(".noUi-handle").first
-        handle.focus()
-        for _ in range(15):
-            page.keyboard.press("ArrowRight")
-        fraction, deadline = 0.0, time.monotonic() + 20
-        while fraction < 0.005 and time.monotonic() < deadline:
-            time.sleep(0.3)
-            fraction = _changed_fraction(before, image.screenshot())
+        fraction = _move_first_slider(page, box, image, before)
         box.screenshot(path=str(shots / "widget-after.png"))
         assert fraction >= 0.005, (
             f"moving the slider changed {fraction:.2%} of the picture's pixels")
