@@ -27,16 +27,19 @@ def main(argv: list[str] | None = None) -> int:
         "bench", help="print benchmark figures (e.g. ms per frame of the playground)",
         description="Run a benchmark and print its figures: 'playground' times one frame of "
                     "the training playground (a training step, a forward pass on a 100 x 100 "
-                    "grid, a redraw) against a plain matplotlib redraw.")
-    bench.add_argument("target", choices=["playground"], help="what to benchmark")
+                    "grid, a redraw) against a plain matplotlib redraw; 'sandbox' times "
+                    "autograding reference submissions with and without the grading sandbox.")
+    bench.add_argument("target", choices=["playground", "sandbox"], help="what to benchmark")
     bench.add_argument("--frames", type=int, default=200, help="frames to time (default: 200)")
+    bench.add_argument("--students", type=int, default=4,
+                       help="sandbox: reference submissions per grading run (default: 4)")
     bench.add_argument("--root", type=Path, default=Path.cwd(),
                        help="the course folder holding source/ (default: .)")
     args = parser.parse_args(argv)
     if args.command == "bench":
         from course import bench as bench_mod
 
-        return bench_mod.run(args.target, args.root, args.frames)
+        return bench_mod.run(args.target, args.root, args.frames, args.students)
     if args.command == "demo":
         from course import demo as demo_mod
 

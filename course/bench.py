@@ -91,9 +91,51 @@ def playground(root: Path, frames: int = 200, warmup: int = 10) -> dict[str, np.
             "baseline (matplotlib redraw)": _times(baseline_frame, frames, warmup)}
 
 
-def run(target: str, root: Path, frames: int) -> int:
+def sandbox(root: Path, students: int, repeats: int = 2) -> dict[str, list[float]]:
+    """Seconds for one ``nbgrader autograde`` of ``students`` reference submissions of the
+    first assignment, in a scratch copy of the course, with and without the sandbox
+    (alternating, ``repeats`` times each)."""
+    import shutil
+    import tempfile
+
+    from course import demo, grading, submissions
+
+    asg = demo.assignments(root)[0]
+    out: dict[str, list[float]] = {"sandboxed (bubblewrap)": [], "unsandboxed": []}
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        course = Path(tmp)
+        (course / "source").mkdir()
+        shutil.copy(root / "nbgrader_config.py", course)
+        shutil.copytree(root / "source" / asg, course / "source" / asg)
+        grading.nbgrader(["generate_assignment", asg, "--force"], course)
+        name = f"{asg}.ipynb"
+        reference = submissions.reference_submission(
+            submissions.read(course / "release" / asg / name),
+            submissions.read(course / "source" / asg / name))
+        for i in range(students):
+            submissions.write(reference, course / "submitted" / f"reference-{i}" / asg / name)
+        for _ in range(repeats):
+            for label, extra in (("unsandboxed", ["--SandboxedExecute.sandbox=off"]),
+                                 ("sandboxed (bubblewrap)", [])):
+                start = time.perf_counter()
+                grading.nbgrader(["autograde", asg, "--force", *extra], course)
+                out[label].append(time.perf_counter() - start)
+    return out
+
+
+def run(target: str, root: Path, frames: int, students: int = 4) -> int:
+    if target == "sandbox":
+        results = sandbox(root, students)
+        print(f"seconds to autograde {students} reference submissions in one nbgrader run "
+              f"(best of {len(next(iter(results.values())))})")
+        print(f"{'':26}{'total':>8}{'per submission':>16}")
+        for name, seconds in results.items():
+            print(f"{name:26}{min(seconds):8.1f}{min(seconds) / students:16.2f}")
+        ratio = min(results["sandboxed (bubblewrap)"]) / min(results["unsandboxed"])
+        print(f"sandbox cost: x{ratio:.2f}")
+        return 0
     if target != "playground":
-        print(f"unknown benchmark {target!r}; available: playground", file=sys.stderr)
+        print(f"unknown benchmark {target!r}; available: playground, sandbox", file=sys.stderr)
         return 2
     try:
         results = playground(root, frames)
