@@ -95,7 +95,6 @@ def sandbox(root: Path, students: int, repeats: int = 2) -> dict[str, list[float
     """Seconds for one ``nbgrader autograde`` of ``students`` reference submissions of the
     first assignment, in a scratch copy of the course, with and without the sandbox
     (alternating, ``repeats`` times each)."""
-    import shutil
     import tempfile
 
     from course import demo, grading, submissions
@@ -103,17 +102,11 @@ def sandbox(root: Path, students: int, repeats: int = 2) -> dict[str, list[float
     asg = demo.assignments(root)[0]
     out: dict[str, list[float]] = {"sandboxed (bubblewrap)": [], "unsandboxed": []}
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
-        course = Path(tmp)
-        (course / "source").mkdir()
-        shutil.copy(root / "nbgrader_config.py", course)
-        shutil.copytree(root / "source" / asg, course / "source" / asg)
-        grading.nbgrader(["generate_assignment", asg, "--force"], course)
-        name = f"{asg}.ipynb"
-        reference = submissions.reference_submission(
-            submissions.read(course / "release" / asg / name),
-            submissions.read(course / "source" / asg / name))
+        course = grading.scratch_course(root, asg, Path(tmp))
+        reference = submissions.reference_for(course, asg)
         for i in range(students):
-            submissions.write(reference, course / "submitted" / f"reference-{i}" / asg / name)
+            submissions.write(reference, submissions.notebook_path(
+                course / "submitted" / f"reference-{i}", asg))
         for _ in range(repeats):
             for label, extra in (("unsandboxed", ["--SandboxedExecute.sandbox=off"]),
                                  ("sandboxed (bubblewrap)", [])):

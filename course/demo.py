@@ -27,20 +27,17 @@ def assignments(root: Path) -> list[str]:
     return sorted(d.name for d in src.iterdir() if (d / f"{d.name}.ipynb").is_file())
 
 
-def make_submissions(root: Path, assignment: str) -> list[str]:
-    """Write the demo's three sample submissions of ``assignment``; return the student ids."""
-    nb_name = f"{assignment}.ipynb"
-    release = submissions.read(root / "release" / assignment / nb_name)
-    source = submissions.read(root / "source" / assignment / nb_name)
-    reference = submissions.reference_submission(release, source)
+def make_submissions(root: Path, assignment: str) -> None:
+    """Write the demo's three sample submissions of ``assignment`` (see ``STUDENTS``)."""
+    release = submissions.read(submissions.notebook_path(root / "release", assignment))
+    reference = submissions.reference_for(root, assignment)
     mistakes, demo = submissions.load_mistakes(root / "source" / assignment)
     flawed = reference
     for mistake in mistakes:
         if mistake.name in demo:
             flawed = submissions.apply_mistake(flawed, mistake)
     for student, nb in zip(STUDENTS, (reference, flawed, release)):
-        submissions.write(nb, root / "submitted" / student / assignment / nb_name)
-    return list(STUDENTS)
+        submissions.write(nb, submissions.notebook_path(root / "submitted" / student, assignment))
 
 
 def format_table(scores: dict[str, dict[str, dict]], asgs: list[str]) -> str:

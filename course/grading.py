@@ -9,11 +9,13 @@ first on ``PATH`` because nbgrader starts ``alembic`` as a subprocess.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["StepFailed", "course_config", "nbgrader", "read_scores", "cell_failures"]
+__all__ = ["StepFailed", "cell_failures", "course_config", "nbgrader", "read_scores",
+           "scratch_course"]
 
 
 class StepFailed(RuntimeError):
@@ -51,6 +53,16 @@ def nbgrader(args: list[str], root: Path, *, log: Path | None = None,
         raise StepFailed(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}) in "
                          f"{root}:\n{tail}")
     return output
+
+
+def scratch_course(root: Path, assignment: str, dest: Path) -> Path:
+    """Make ``dest`` a course folder with ``root``'s nbgrader config and one assignment, whose
+    release ``nbgrader generate_assignment`` has built. Returns ``dest``."""
+    (Path(dest) / "source").mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(root) / "nbgrader_config.py", dest)
+    shutil.copytree(Path(root) / "source" / assignment, Path(dest) / "source" / assignment)
+    nbgrader(["generate_assignment", assignment, "--force"], Path(dest))
+    return Path(dest)
 
 
 def course_config(root: Path):

@@ -30,6 +30,8 @@ __all__ = [
     "exercise_of",
     "exercises",
     "load_mistakes",
+    "notebook_path",
+    "reference_for",
     "reference_submission",
     "strip_solution",
 ]
@@ -106,6 +108,17 @@ def exercise_of(grade_id: str, functions) -> str | None:
 def _solutions(source_nb) -> dict[str, str]:
     return {_meta(c)["grade_id"]: c.source for c in source_nb.cells
             if _meta(c).get("solution") and c.cell_type == "code"}
+
+
+def notebook_path(folder, assignment: str) -> Path:
+    """``folder/<assignment>/<assignment>.ipynb``, nbgrader's layout below each top folder."""
+    return Path(folder) / assignment / f"{assignment}.ipynb"
+
+
+def reference_for(root, assignment: str):
+    """The release notebook of ``assignment`` in the course ``root``, answered by its source."""
+    return reference_submission(read(notebook_path(Path(root) / "release", assignment)),
+                                read(notebook_path(Path(root) / "source", assignment)))
 
 
 def reference_submission(release_nb, source_nb):

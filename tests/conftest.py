@@ -8,13 +8,13 @@ them all in a single ``nbgrader autograde`` run and reads the gradebook.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from course import demo, grading, submissions
+from course.submissions import notebook_path  # noqa: F401 - the tests import it from here
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = demo.assignments(ROOT)
@@ -25,11 +25,6 @@ SCREENSHOTS = ROOT / "build" / "screenshots"  # written by the browser tests
 def pytest_terminal_summary(terminalreporter):
     if SCREENSHOTS.is_dir() and any(SCREENSHOTS.iterdir()):
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
-
-
-def notebook_path(folder: Path, assignment: str) -> Path:
-    """``folder/<assignment>/<assignment>.ipynb``, nbgrader's layout below each top folder."""
-    return folder / assignment / f"{assignment}.ipynb"
 
 
 @dataclass
@@ -51,10 +46,7 @@ class GradedRun:
 
 
 def _grade(assignment: str, scratch: Path) -> GradedRun:
-    (scratch / "source").mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", scratch)
-    shutil.copytree(ROOT / "source" / assignment, scratch / "source" / assignment)
-    grading.nbgrader(["generate_assignment", assignment, "--force"], scratch)
+    grading.scratch_course(ROOT, assignment, scratch)
     release = submissions.read(notebook_path(scratch / "release", assignment))
     source = submissions.read(notebook_path(scratch / "source", assignment))
     reference = submissions.reference_submission(release, source)

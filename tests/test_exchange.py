@@ -78,16 +78,12 @@ def world():
 
 def test_release_fetch_submit_collect_grade_and_return_feedback(world):
     assignment = ASSIGNMENTS[0]
-    course = world / "course"
-    (course / "source").mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "source" / assignment, course / "source" / assignment)
+    course = grading.scratch_course(ROOT, assignment, world / "course")
     exchange = [f"--Exchange.root={world / 'exchange'}"]
 
     def instructor(*args):
         return grading.nbgrader([*args, *exchange], course)
 
-    instructor("generate_assignment", assignment, "--force")
     instructor("release_assignment", assignment, "--force")
 
     source = submissions.read(notebook_path(course / "source", assignment))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import shutil
 import socket
 import subprocess
 import threading
@@ -146,14 +145,8 @@ class _Listener:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sandbox-course")
-    (root / "source").mkdir()
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "source" / ASSIGNMENT, root / "source" / ASSIGNMENT)
-    grading.nbgrader(["generate_assignment", ASSIGNMENT, "--force"], root)
-    release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
-    source = submissions.read(notebook_path(root / "source", ASSIGNMENT))
-    return root, submissions.reference_submission(release, source)
+    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("sandbox-course"))
+    return root, submissions.reference_for(root, ASSIGNMENT)
 
 
 def _with_payload(nb, payload: str, *, last: bool = False):
