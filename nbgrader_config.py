@@ -1,5 +1,9 @@
 """nbgrader configuration of the course; nbgrader reads it from the course root."""
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
+from course.feedback import HideHiddenTests
 from course.sandbox import autograde_preprocessors
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -24,3 +28,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # nbgrader's Execute is replaced by course.sandbox.SandboxedExecute in its own list.
 # `nbgrader autograde ... --SandboxedExecute.sandbox=off` grades without it, and says so.
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+# Test cells are judged in the grader's own process, outside the student's kernel: the
+# kernel runs only their public part (see docs/grading-security.md).
+# A submission nbgrader cannot read or process is repaired or graded as empty, with a
+# reason, instead of stopping the run.
+c.Autograde.exporter_class = "course.faults.GradingExporter"
+# Feedback pages show results, not hidden test code or reference values
+# (c.HideHiddenTests.enabled = False shows everything).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -34,13 +34,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import CaselessStrEnum, Enum, Integer, Unicode
+from traitlets import Bool, CaselessStrEnum, Enum, Integer, Unicode
+
+from course.judge import JudgeError, KernelStopped, Session
 
 BWRAP = "/usr/bin/bwrap"
 SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
@@ -164,8 +168,58 @@ class SandboxedKernelManager(AsyncKernelManager):
     cleanup_resources = _async_cleanup_resources
 
 
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+JUDGE_HEADER = "The test, run by the grader outside your kernel, failed:"
+
+
+def split_hidden(source: str) -> tuple[str, str]:
+    """A test cell's source as (public part, hidden part), nbgrader's delimiters removed."""
+    public: list[str] = []
+    hidden: list[str] = []
+    inside = False
+    for line in source.splitlines():
+        if BEGIN_HIDDEN in line:
+            inside = True
+        elif END_HIDDEN in line:
+            inside = False
+        else:
+            (hidden if inside else public).append(line)
+    return "\n".join(public), "\n".join(hidden)
+
+
+def _nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_test_cell(cell) -> bool:
+    meta = _nbgrader_meta(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def safe_summary(exc: BaseException) -> str:
+    """What feedback may show of a failed hidden test: no expected values, no test code."""
+    from course.checks import CheckFailure
+
+    if isinstance(exc, CheckFailure):
+        lines = str(exc).splitlines()
+        what = lines[0].split(":", 1)[0] if lines else "a hidden check"
+        hint = [ln for ln in lines if ln.startswith("Hint:")]
+        return "\n".join([f"{what}: does not match the reference (details withheld)", *hint])
+    if isinstance(exc, JudgeError):
+        return f"{type(exc).__name__}: {exc}"
+    text = str(exc)
+    if "where it happened in your code" in text:  # the student's own exception and traceback
+        return f"{type(exc).__name__}: {text}"
+    return f"{type(exc).__name__} in a hidden test (details withheld)"
+
+
+class GradingStopped(RuntimeError):
+    """The rest of the notebook cannot run; the message says why."""
+
+
 class SandboxedExecute(Execute):
-    """nbgrader's Execute, with the kernel sandboxed and the outputs capped."""
+    """nbgrader's Execute, with the kernel sandboxed, the outputs capped, hidden tests judged
+    in the grader's process (:mod:`course.judge`), and per-notebook time limits."""
 
     sandbox = Enum(["required", "off"], default_value="required", config=True,
                    help="'off' grades without the sandbox; every graded notebook reports it")
@@ -173,15 +227,25 @@ class SandboxedExecute(Execute):
                                     help="output kept per cell; the rest is replaced by a note")
     max_notebook_output_bytes = Integer(2_000_000, config=True,
                                         help="output kept per notebook")
+    notebook_timeout = Integer(1800, config=True,
+                               help="wall-clock seconds one notebook may run, hidden tests "
+                                    "included; then its kernel is stopped")
+    interrupt_grace = Integer(5, config=True,
+                              help="seconds a cell gets to stop after an interrupt before the "
+                                   "grader stops its kernel")
+    judge_hidden_tests = Bool(True, config=True,
+                              help="run hidden tests in the grader's process (not in the "
+                                   "student's kernel)")
     unsandboxed_note = Unicode(
         "WARNING: this notebook was graded WITHOUT the sandbox "
         "(--SandboxedExecute.sandbox=off): its code ran with the grader's rights.")
 
     def preprocess(self, nb: NotebookNode, resources=None, km=None):
+        record = nb.metadata.setdefault("course_grading", {})
         if self.sandbox == "off":
             self.kernel_manager_class = AsyncKernelManager
             self.log.warning(self.unsandboxed_note)
-            nb.metadata["course_grading"] = {"sandbox": "off"}
+            record["sandbox"] = "off"
         else:
             bwrap = self.config.get("SandboxedKernelManager", {}).get("bwrap", BWRAP)
             ok, why = sandbox_available(bwrap)
@@ -190,26 +254,164 @@ class SandboxedExecute(Execute):
                     f"the grading sandbox cannot start: {why}. Install bubblewrap, or grade "
                     f"without it by passing --SandboxedExecute.sandbox=off explicitly.")
             self.kernel_manager_class = SandboxedKernelManager
-            nb.metadata["course_grading"] = {"sandbox": "bubblewrap"}
+            record["sandbox"] = "bubblewrap"
+        record["judge"] = "grader" if self.judge_hidden_tests else "kernel"
         self._cell_bytes: dict[int, int] = {}
         self._notebook_bytes = 0
         self._capped: set[int] = set()
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self.iopub_timeout = self.interrupt_grace  # how long an interrupted cell gets to stop
+        self._current = -1
+        self._session = None
+        self._faults: list[str] = list(record.get("faults", []))
+        self._hidden = self._hidden_tests(resources or {})
+        self._test_cells = {i for i, c in enumerate(nb.cells) if _is_test_cell(c)}
         try:
             return super().preprocess(nb, resources, km)
-        except DeadKernelError as exc:
-            self._mark_not_run(nb, f"the kernel died ({exc}); later cells did not run")
+        except (DeadKernelError, KernelStopped, GradingStopped) as exc:
+            reason = (f"the kernel died ({exc}); later cells did not run"
+                      if isinstance(exc, DeadKernelError) else str(exc))
+            self._mark_not_run(nb, reason)
             return nb, resources
+        except SandboxUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the submission did, the batch goes on
+            from course.faults import _infrastructure
+
+            if _infrastructure(exc):
+                raise
+            self.log.exception("grading stopped on an unexpected error")
+            self._mark_not_run(nb, f"grading stopped on an unexpected error: "
+                                   f"{type(exc).__name__}: {exc}")
+            return nb, resources
+        finally:
+            if self._faults:
+                nb.metadata["course_grading"]["faults"] = self._faults
+
+    # -- hidden tests ------------------------------------------------------------------------
+
+    def _hidden_tests(self, resources) -> dict[str, tuple[str, str]]:
+        """``{grade_id: (public part, whole test)}`` of the instructor's test cells, from the
+        gradebook (never from the submission: a cell the student added is not judged).
+
+        The kernel runs the public part, so the student sees its output; the grader then
+        runs the whole test, public and hidden parts, and only its verdict counts."""
+        info = resources.get("nbgrader") or {}
+        if not self.judge_hidden_tests or not info.get("db_url"):
+            return {}
+        from nbgrader.api import Gradebook, MissingEntry
+
+        course_id = self.config.get("CourseDirectory", {}).get("course_id", "default_course")
+        out = {}
+        with Gradebook(info["db_url"], course_id=course_id) as gb:
+            try:
+                notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            except MissingEntry:
+                return {}
+            tests = {g.name for g in notebook.grade_cells if g.cell_type == "code"}
+            for cell in notebook.source_cells:
+                if cell.name in tests:
+                    public, hidden = split_hidden(cell.source)
+                    out[cell.name] = (public, public + "\n" + hidden)
+        return out
+
+    def preprocess_cell(self, cell, resources, index):
+        self._current = index
+        grade_id = _nbgrader_meta(cell).get("grade_id")
+        parts = self._hidden.get(grade_id) if index in self._test_cells else None
+        if parts is None:
+            return super().preprocess_cell(cell, resources, index)
+        public, judged = parts
+        original = cell.source
+        cell.source = public + "\npass"  # the hidden part never enters the kernel
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        finally:
+            cell.source = original
+        if not any(o.output_type == "error" for o in cell.outputs):
+            self._judge(cell, judged, grade_id)
+        return cell, resources
+
+    def _judge(self, cell, code: str, grade_id: str) -> None:
+        if self._session is None:
+            self._session = Session(self, call_timeout=self.timeout or 120,
+                                    grace=self.interrupt_grace, deadline=self._deadline,
+                                    log=self.log)
+        before = self._session.input_calls
+        started = time.monotonic()
+        error, warned = self._session.run_hidden(code, grade_id)
+        cell.metadata.setdefault("course_grading", {})["judge_seconds"] = round(
+            time.monotonic() - started, 3)
+        if self._session.input_calls > before:
+            self._faults.append(f"{grade_id}: input() was called; grading has no keyboard")
+        if warned and error is None:
+            cell.outputs.append(NotebookNode(
+                output_type="stream", name="stdout",
+                text="Note: your code raised warnings during the hidden tests (they cost no "
+                     "marks):\n" + "\n".join(sorted(set(warned))[:5]) + "\n"))
+        if error is not None:
+            evalue = str(error)
+            cell.outputs.append(NotebookNode(
+                output_type="error", ename=type(error).__name__, evalue=evalue,
+                traceback=[f"{JUDGE_HEADER}\n"
+                           f"{type(error).__name__}: {evalue}"]))
+            cell.metadata["course_grading"]["feedback"] = safe_summary(error)
+
+    # -- time limits -------------------------------------------------------------------------
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        remaining = max(1, int(self._deadline - time.monotonic()) + 1)
+        return remaining if timeout is None else min(timeout, remaining)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None,
+                                 store_history=True):
+        if time.monotonic() >= self._deadline:
+            await self._stop(f"the notebook ran past its {self.notebook_timeout} s time limit")
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+        except CellTimeoutError:
+            await self._stop(f"cell {cell_index} ran past its time limit and ignored the "
+                             "interrupt")
+
+    execute_cell = run_sync(async_execute_cell)  # nbclient binds its own at class level
+
+    async def _stop(self, reason: str):
+        try:
+            await ensure_async(self.km.shutdown_kernel(now=True))
+        except Exception:  # noqa: BLE001 - it is being killed anyway
+            pass
+        raise GradingStopped(reason + "; the grader stopped the kernel")
 
     def _mark_not_run(self, nb: NotebookNode, reason: str) -> None:
-        """Give every code cell that did not finish an error output with the reason."""
-        for cell in nb.cells:
-            if cell.cell_type == "code" and cell.get("execution_count") is None:
-                cell.outputs = [NotebookNode(output_type="error", ename="NotExecuted",
-                                             evalue=reason, traceback=[reason])]
+        """Give the cell that was running and every code cell after it an error with the
+        reason, and record the reason in the notebook's metadata."""
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and (i == self._current
+                                             or (i > self._current
+                                                 and cell.get("execution_count") is None)):
+                cell.outputs = list(cell.get("outputs", [])) if i == self._current else []
+                cell.outputs.append(NotebookNode(output_type="error", ename="NotExecuted",
+                                                 evalue=reason, traceback=[reason]))
+        self._faults.append(reason)
         self.log.error(reason)
 
+    # -- outputs -----------------------------------------------------------------------------
+
+    def on_cell_executed(self, **kwargs):
+        super().on_cell_executed(**kwargs)
+        cell = kwargs["cell"]
+        for out in cell.outputs:
+            if out.output_type == "error" and out.ename == "StdinNotImplementedError":
+                out.evalue = ("input() was called, but grading has no keyboard: this cell "
+                              "stopped there")
+                out.traceback = [f"StdinNotImplementedError: {out.evalue}"]
+                self._faults.append(f"cell {kwargs.get('cell_index')}: input() was called")
+
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
+        content = msg.get("content", {})
+        size = len(json.dumps(content, default=str))
         used = self._cell_bytes.get(cell_index, 0)
         if (used + size > self.max_cell_output_bytes
                 or self._notebook_bytes + size > self.max_notebook_output_bytes):
@@ -223,7 +425,23 @@ class SandboxedExecute(Execute):
             return None
         self._cell_bytes[cell_index] = used + size
         self._notebook_bytes += size
+        if cell_index in self._test_cells:
+            msg = self._neutral(msg)
         return super().output(outs, msg, display_id, cell_index)
+
+    @staticmethod
+    def _neutral(msg):
+        """In a test cell, stderr (a warning) costs no marks and a displayed number gives no
+        partial credit: only an error fails the cell."""
+        kind = msg.get("msg_type")
+        if kind == "stream" and msg["content"].get("name") == "stderr":
+            msg = {**msg, "content": {**msg["content"], "name": "stdout",
+                                      "text": "[stderr] " + str(msg["content"].get("text", ""))}}
+        elif kind == "execute_result":
+            content = {k: v for k, v in msg["content"].items() if k != "execution_count"}
+            msg = {**msg, "msg_type": "display_data", "content": content,
+                   "header": {**msg.get("header", {}), "msg_type": "display_data"}}
+        return msg
 
 
 def autograde_preprocessors() -> list:

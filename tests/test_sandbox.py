@@ -1,11 +1,23 @@
-"""The grading sandbox, tried by hostile submissions graded with real ``nbgrader autograde``.
+"""Grading integrity, tried by hostile submissions graded with real ``nbgrader autograde``.
 
-Every hostile student answers all exercises correctly and, in the first solution cell,
-also attacks: reads the instructor's files, writes outside its folder, opens a network
-connection, leaves processes behind, allocates too much memory, floods its output. They are
-graded in one batch with two honest students. Each honest student keeps full marks and its
-files; each hostile one gets the marks its answers deserve and achieves nothing else; the
-course tree outside ``autograded/`` and the gradebook is byte-for-byte unchanged.
+One batch holds two honest students and, for each kind of attack, a hostile one:
+
+* attacks on the machine: every hostile student answers all exercises correctly and, in
+  the first solution cell, also reads the instructor's files, writes outside its folder,
+  opens a network connection, leaves processes behind, allocates too much memory, or floods
+  its output;
+* forged marks: students whose ``linear_layer`` is wrong (it forgets the bias) and who
+  tamper with their kernel to pass anyway: replaced numpy functions, a fake
+  ``course.checks``, a fake ``numpy`` in ``sys.modules``, arrays with their own ``__eq__``,
+  an input transformer that rewrites test cells, a silenced ``showtraceback``, forged
+  replies to the grader;
+* faults: an unreadable, empty or oversized file, duplicated or invented graded cells,
+  deleted or retyped tests, a dead kernel, a loop that ignores interrupts, a notebook
+  past its time limit, ``input()``, and a correct answer that warns.
+
+Each honest student keeps full marks and its files; each hostile one gets exactly what its
+answers deserve; the course tree outside ``autograded/`` and the gradebook is
+byte-for-byte unchanged; the batch finishes within its time limit.
 """
 
 from __future__ import annotations
@@ -103,6 +115,110 @@ def _tests_retyped(nb):
 
 TAMPERING = {"deletes-tests": _tests_deleted, "retypes-tests": _tests_retyped}
 
+# Each forger's linear_layer forgets the bias, and the payload tries to pass it anyway.
+WRONG_FUNCTION = "linear_layer"
+FORGERIES = {
+    "replaces-numpy-functions": """
+np.allclose = lambda *a, **k: True
+np.isclose = lambda a, b, *r, **k: np.ones(np.broadcast(np.asarray(a), np.asarray(b)).shape, bool)
+np.array_equal = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+""",
+    "replaces-course-checks": """
+import contextlib as _cl, sys as _sys, types as _types
+import course.checks as _real_checks
+_fake = _types.ModuleType("course.checks")
+for _n in ["assert_close", "assert_equal", "assert_shape", "assert_true"]:
+    setattr(_fake, _n, lambda *a, **k: None)
+_fake.call_unchanged = lambda fn, *a, **k: fn(*a, **k)
+_fake.no_warnings = lambda *a, **k: _cl.nullcontext()
+_fake.CheckFailure = AssertionError
+for _n in ["assert_close", "assert_equal", "assert_shape", "assert_true", "call_unchanged",
+           "no_warnings"]:
+    setattr(_real_checks, _n, getattr(_fake, _n))
+_sys.modules["course.checks"] = _fake
+checks = _fake
+""",
+    "replaces-numpy-module": """
+import sys as _sys, types as _types
+_fake_np = _types.ModuleType("numpy")
+_fake_np.__dict__.update(np.__dict__)
+_fake_np.allclose = lambda *a, **k: True
+_fake_np.isclose = lambda a, b, *r, **k: np.ones(np.broadcast(a, b).shape, bool)
+_sys.modules["numpy"] = _fake_np
+np = _fake_np
+""",
+    "input-transformer": """
+def _rewrite(lines):
+    text = "".join(lines)
+    if "BEGIN HIDDEN" in text or "_hidden_test" in text:
+        print("ATTACK SUCCEEDED: the kernel saw hidden test code")
+    if "checks." in text:
+        return ["pass\\n", "1.0\\n"]  # skip the test, and ask for partial credit
+    return lines
+
+
+get_ipython().input_transformers_cleanup.append(_rewrite)
+""",
+    "silenced-traceback": """
+import sys as _sys
+_ip = get_ipython()
+_ip.showtraceback = lambda *a, **k: None
+_ip._showtraceback = lambda *a, **k: None
+_ip.showsyntaxerror = lambda *a, **k: None
+_sys.excepthook = lambda *a, **k: None
+""",
+    "forges-grader-replies": """
+import course.judge as _judge
+_real_call = _judge.kernel_call
+
+
+def _forged_call(request):
+    import base64, json, pickle
+    from IPython.display import publish_display_data
+    req = pickle.loads(base64.b64decode(request))
+    if req["name"] != "linear_layer":
+        return _real_call(request)
+    X, W, b = req["args"]
+    publish_display_data({_judge.MIME: json.dumps({
+        "nonce": req["nonce"], "status": "ok", "warnings": [],
+        "result": _judge.encode(np.asarray(X, float) @ W),  # the wrong answer, "with" a bias
+        "args": _judge.encode([X, W, b], strict=False), "kwargs": _judge.encode({})})})
+
+
+_judge.kernel_call = _forged_call
+""",
+}
+# appended after linear_layer is defined (at the top of the last solution cell)
+LATE_FORGERIES = {
+    "lying-arrays": """
+class _Liar(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, bool)
+
+    def __ne__(self, other):
+        return np.zeros(self.shape, bool)
+
+    def __sub__(self, other):
+        return np.zeros(self.shape)
+
+    __rsub__ = __sub__
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return np.zeros(np.shape(inputs[0]))
+
+
+_wrong_layer = linear_layer
+
+
+def linear_layer(X, W, b):
+    return np.asarray(_wrong_layer(X, W, b)).view(_Liar)
+""",
+}
+
+CELL_LIMIT, NOTEBOOK_LIMIT, GRACE, MAX_FILE = 10, 25, 3, 1_000_000
+BATCH_LIMIT = 600  # seconds the whole batch may take
+
 
 def _tree_hash(root: Path) -> dict[str, str]:
     """Hash of every file of the course except what grading is meant to write."""
@@ -181,19 +297,82 @@ def hostile_batch(course):
     students["kills-kernel"] = _with_payload(reference, "import os\nos._exit(3)", last=True)
     for name, tamper in TAMPERING.items():
         students[name] = tamper(copy.deepcopy(reference))
+    wrong = _with_mistake(reference, WRONG_FUNCTION)
+    for name, payload in FORGERIES.items():
+        students[name] = _with_payload(wrong, payload)
+    for name, payload in LATE_FORGERIES.items():
+        students[name] = _with_payload(wrong, payload, last=True)
+    students.update(_faults(reference))
+    raw = {"invalid-json": '{"cells": [', "empty-file": ""}
     for student, nb in students.items():
         submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
+    for student, text in raw.items():
+        path = notebook_path(root / "submitted" / student, ASSIGNMENT)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     before = _tree_hash(root)
     started = time.perf_counter()
-    log = grading.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
+    log = grading.nbgrader(["autograde", ASSIGNMENT, "--force",
+                            f"--SandboxedExecute.timeout={CELL_LIMIT}",
+                            f"--SandboxedExecute.notebook_timeout={NOTEBOOK_LIMIT}",
+                            f"--SandboxedExecute.interrupt_grace={GRACE}",
+                            f"--GradingExporter.max_notebook_bytes={MAX_FILE}"],
+                           root, timeout=BATCH_LIMIT)
     elapsed = time.perf_counter() - started
-    print(f"hostile batch of {len(students)} submissions graded in {elapsed:.1f} s")
+    print(f"hostile batch of {len(students) + len(raw)} submissions graded in {elapsed:.1f} s")
     listener.close()
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
     yield {"root": root, "scores": grading.read_scores(root, ASSIGNMENT), "before": before,
            "after": _tree_hash(root), "listener": listener, "canary": canary,
-           "leftover": left.stdout.split(), "log": log}
+           "leftover": left.stdout.split(), "log": log, "elapsed": elapsed,
+           "points": {name: ex["points"] for name, ex in submissions.exercises(
+               submissions.read(notebook_path(root / "source", ASSIGNMENT))).items()}}
     canary.unlink(missing_ok=True)
+
+
+def _with_mistake(reference, function: str):
+    mistakes, _ = submissions.load_mistakes(ROOT / "source" / ASSIGNMENT)
+    mistake = next(m for m in mistakes if m.function == function)
+    return submissions.apply_mistake(reference, mistake)
+
+
+def _solution_cells(nb):
+    return [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+
+
+def _faults(reference) -> dict:
+    """Submissions that break nbgrader or the time limits, each in its own way."""
+    out = {}
+    nb = copy.deepcopy(reference)  # a solution cell pasted twice: the same grade id twice
+    nb.cells.append(copy.deepcopy(_solution_cells(nb)[0]))
+    out["duplicated-graded-cell"] = nb
+    nb = copy.deepcopy(reference)  # a cell that claims to be a graded test worth 100 points
+    bonus = nbformat.v4.new_code_cell("print('free points')")
+    bonus.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False,
+                                  "grade_id": "bonus", "points": 100, "schema_version": 1}
+    nb.cells.append(bonus)
+    out["invented-graded-cell"] = nb
+    nb = copy.deepcopy(reference)  # larger than the file limit of the batch
+    nb.cells.append(nbformat.v4.new_markdown_cell("x" * (MAX_FILE + 1000)))
+    out["oversized-file"] = nb
+    out["ignores-interrupts"] = _with_payload(
+        reference, "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+                   "    pass", last=True)
+    nb = copy.deepcopy(reference)  # three slow cells: together past the notebook's limit
+    for cell in _solution_cells(nb)[:3]:
+        cell.source = f"import time\ntime.sleep({CELL_LIMIT - 1})\n\n\n" + cell.source
+    out["past-notebook-limit"] = nb
+    out["calls-input"] = _with_payload(reference, "name = input('your name? ')")
+    nb = copy.deepcopy(reference)  # right answers that also warn and write to stderr
+    cell = next(c for c in _solution_cells(nb) if c.metadata["nbgrader"]["grade_id"]
+                == WRONG_FUNCTION)
+    cell.source = cell.source.replace(
+        "    return X @ W + b", "    import sys, warnings\n"
+        "    warnings.warn('linear_layer: a friendly warning', UserWarning)\n"
+        "    print('a debugging line', file=sys.stderr)\n    return X @ W + b")
+    assert "friendly warning" in cell.source
+    out["warns-but-correct"] = nb
+    return out
 
 
 def _outputs(root: Path, student: str) -> str:
@@ -265,6 +444,118 @@ def test_output_flood_is_truncated_with_a_note(hostile_batch):
     assert len(text) < 200_000
 
 
+def _graded(root: Path, student: str):
+    return submissions.read(notebook_path(root / "autograded" / student, ASSIGNMENT))
+
+
+def _faults_of(root: Path, student: str) -> str:
+    return "\n".join(_graded(root, student).metadata.get("course_grading", {}).get("faults", []))
+
+
+def _lost_only(batch, student: str, *functions: str) -> None:
+    """``student`` lost exactly the points of ``functions`` and kept every other point."""
+    s = batch["scores"][student]
+    honest = batch["scores"]["honest-a"]
+    assert s["max_score"] == honest["max_score"], f"{student}: the maximum changed"
+    lost = sum(batch["points"][f] for f in functions)
+    wrong = {cell: got for cell, got in s["cells"].items() if got[0] < got[1]}
+    assert s["score"] == s["max_score"] - lost, (
+        f"{student} scored {s['score']}, expected {s['max_score'] - lost}; failing cells: {wrong}")
+    for cell in wrong:
+        assert submissions.exercise_of(cell, batch["points"]) in functions, (student, cell)
+
+
+@pytest.mark.parametrize("forgery", [*FORGERIES, *LATE_FORGERIES])
+def test_tampering_with_the_kernel_does_not_turn_a_wrong_answer_into_marks(hostile_batch,
+                                                                           forgery):
+    _lost_only(hostile_batch, forgery, WRONG_FUNCTION)
+    assert "ATTACK SUCCEEDED" not in _outputs(hostile_batch["root"], forgery)
+
+
+def test_hidden_test_code_never_enters_the_students_kernel(hostile_batch):
+    # the input transformer sees every line the kernel runs, and reports hidden test code
+    text = _outputs(hostile_batch["root"], "input-transformer")
+    assert "saw hidden test code" not in text
+
+
+def test_the_grader_keeps_the_full_failure_for_the_instructor(hostile_batch):
+    nb = _graded(hostile_batch["root"], "replaces-numpy-functions")
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and all(c.metadata["nbgrader"]["grade_id"].startswith(WRONG_FUNCTION)
+                          for c in nb.cells for o in c.get("outputs", [])
+                          if o.output_type == "error")
+    assert any("expected" in o.evalue and "received" in o.evalue for o in errors)
+
+
+@pytest.mark.parametrize("student,why", [
+    ("invalid-json", "could not be read: NotJSONError"),
+    ("empty-file", "the notebook file is empty"),
+    ("oversized-file", "the limit is"),
+])
+def test_an_unreadable_file_gets_a_zero_row_and_a_reason(hostile_batch, student, why):
+    s = hostile_batch["scores"][student]
+    assert s["score"] == 0 and s["max_score"] == hostile_batch["scores"]["honest-a"]["max_score"]
+    assert why in _faults_of(hostile_batch["root"], student)
+    first = _graded(hostile_batch["root"], student).cells[0]
+    assert first.cell_type == "markdown" and why in first.source
+
+
+@pytest.mark.parametrize("student,note", [
+    ("duplicated-graded-cell", "appears more than once"),
+    ("invented-graded-cell", "which the assignment does not have"),
+])
+def test_a_repairable_notebook_is_repaired_and_graded(hostile_batch, student, note):
+    s = hostile_batch["scores"][student]
+    assert s["score"] == s["max_score"] == hostile_batch["scores"]["honest-a"]["max_score"]
+    assert note in _faults_of(hostile_batch["root"], student)
+
+
+def test_a_loop_that_ignores_interrupts_is_stopped_and_costs_only_its_exercise(hostile_batch):
+    last = list(hostile_batch["points"])[-1]
+    _lost_only(hostile_batch, "ignores-interrupts", last)
+    assert "ignored the interrupt" in _faults_of(hostile_batch["root"], "ignores-interrupts")
+
+
+def test_the_notebook_time_limit_holds(hostile_batch):
+    functions = list(hostile_batch["points"])
+    _lost_only(hostile_batch, "past-notebook-limit", *functions[2:])
+    assert "time limit" in _faults_of(hostile_batch["root"], "past-notebook-limit")
+
+
+def test_input_is_reported_and_costs_only_its_exercise(hostile_batch):
+    first = list(hostile_batch["points"])[0]
+    _lost_only(hostile_batch, "calls-input", first)
+    assert "input() was called" in _faults_of(hostile_batch["root"], "calls-input")
+
+
+def test_a_correct_answer_that_warns_keeps_its_marks(hostile_batch):
+    _lost_only(hostile_batch, "warns-but-correct")
+    text = _outputs(hostile_batch["root"], "warns-but-correct")
+    assert "[stderr]" in text and "a debugging line" in text  # shown, but not as stderr
+    assert "they cost no marks" in text and "friendly warning" in text
+
+
+def test_every_submission_has_a_grade_row_and_the_batch_kept_its_time_limit(hostile_batch):
+    submitted = {p.name for p in (hostile_batch["root"] / "submitted").iterdir()}
+    assert submitted <= set(hostile_batch["scores"])
+    assert hostile_batch["elapsed"] < BATCH_LIMIT
+
+
+def test_feedback_shows_no_hidden_tests_or_reference_values(hostile_batch):
+    root = hostile_batch["root"]
+    for student in ("honest-a", "replaces-numpy-functions"):
+        grading.nbgrader(["generate_feedback", ASSIGNMENT, f"--student={student}", "--force"],
+                         root)
+    pages = {s: notebook_path(root / "feedback" / s, ASSIGNMENT).with_suffix(".html").read_text()
+             for s in ("honest-a", "replaces-numpy-functions")}
+    for student, html in pages.items():
+        assert "_hidden_test" not in html and "BEGIN HIDDEN" not in html, student
+        assert "hidden tests, run by the grader" in html, student
+    forged = pages["replaces-numpy-functions"]
+    assert "details withheld" in forged
+    assert "entries differ" not in forged and "received" not in forged
+
+
 def test_grading_without_the_sandbox_must_be_asked_for_and_is_reported(course):
     root, reference = course
     submissions.write(reference, notebook_path(root / "submitted" / "unsandboxed", ASSIGNMENT))
@@ -272,7 +563,7 @@ def test_grading_without_the_sandbox_must_be_asked_for_and_is_reported(course):
                             "--SandboxedExecute.sandbox=off"], root)
     assert "graded WITHOUT the sandbox" in log
     nb = submissions.read(notebook_path(root / "autograded" / "unsandboxed", ASSIGNMENT))
-    assert nb.metadata["course_grading"] == {"sandbox": "off"}
+    assert nb.metadata["course_grading"]["sandbox"] == "off"
     scores = grading.read_scores(root, ASSIGNMENT)["unsandboxed"]
     assert scores["score"] == scores["max_score"]
 

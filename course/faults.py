@@ -1,0 +1,214 @@
+"""Submissions that cannot be graded as they are: repaired, or graded as empty, with a reason.
+
+nbgrader stops on a notebook file it cannot read (not JSON, empty, too new a
+format) or cannot process (a graded cell copied so that two cells share a grade
+id, nbgrader metadata edited by hand): that student gets no autograded notebook
+and no reason, and the run exits non-zero for everyone.  The course's
+``nbgrader_config.py`` makes :class:`GradingExporter` nbgrader's exporter for
+``autograde``; it
+
+* repairs what can be repaired without guessing at the student's intent:
+  duplicated cell ids, a grade id used by two cells (the later copy is graded, as
+  nbgrader's own ``DeduplicateIds`` would choose), nbgrader metadata without a
+  grade id, an edited metadata schema version;
+* grades anything else as an empty notebook: the instructor's test cells are put
+  back and fail, so the submission gets a grade row with zero for what could not
+  run, and a reason, written at the top of the autograded notebook, in its
+  metadata (``course_grading.faults``) and in nbgrader's log.
+
+Infrastructure errors (the gradebook, a missing sandbox) still stop the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import nbformat
+from nbconvert.exporters import NotebookExporter
+from nbformat import NotebookNode
+from traitlets import Integer
+
+__all__ = ["GradingExporter", "fault_notebook", "repair"]
+
+SCHEMA_VERSION = 3  # nbgrader's cell metadata schema
+
+
+def fault_notebook(reason: str) -> NotebookNode:
+    """An empty submission that says why it replaced the student's notebook."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        "**The grader could not use this submission as it was submitted.**\n\n"
+        f"Reason: {reason}\n\nIt was graded as an empty notebook: every test was run and "
+        "failed, so each exercise scores 0. Ask your instructor if you think this is wrong."))
+    nb.metadata["course_grading"] = {"faults": [reason]}
+    return nb
+
+
+def repair(nb: NotebookNode, known_ids: set[str] | None = None) -> list[str]:
+    """Fix in place what stops nbgrader but says nothing about the answers; return notes.
+
+    ``known_ids`` are the assignment's grade ids: a cell claiming another one is a cell
+    the student marked as graded, and becomes an ordinary cell."""
+    notes: list[str] = []
+    seen_ids: set[str] = set()
+    for cell in nb.cells:
+        cid = cell.get("id")
+        if not isinstance(cid, str) or not cid or cid in seen_ids:
+            cell["id"] = uuid.uuid4().hex[:12]
+            if isinstance(cid, str) and cid:
+                notes.append(f"two cells had the id {cid!r}; one got a new id")
+        seen_ids.add(cell["id"])
+    last_with: dict[str, int] = {}
+    for i, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        if not isinstance(meta, dict):
+            del cell.metadata["nbgrader"]
+            notes.append(f"cell {i} had malformed nbgrader metadata; it was removed")
+            continue
+        graded = meta.get("grade") or meta.get("solution") or meta.get("locked") \
+            or meta.get("task")
+        if graded and not isinstance(meta.get("grade_id"), str):
+            del cell.metadata["nbgrader"]
+            notes.append(f"cell {i} had nbgrader metadata without a grade id; it was removed")
+            continue
+        if known_ids is not None and isinstance(meta.get("grade_id"), str) \
+                and meta["grade_id"] not in known_ids:
+            del cell.metadata["nbgrader"]
+            notes.append(f"cell {i} claimed to be the graded cell {meta['grade_id']!r}, which "
+                         "the assignment does not have; it was treated as an ordinary cell")
+            continue
+        if "schema_version" in meta and meta["schema_version"] != SCHEMA_VERSION:
+            meta["schema_version"] = SCHEMA_VERSION
+            notes.append(f"cell {i} had an edited nbgrader schema version; it was reset")
+        if graded:
+            last_with[meta["grade_id"]] = i
+    for i, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str) \
+                and meta["grade_id"] in last_with and last_with[meta["grade_id"]] != i:
+            notes.append(f"the cell {meta['grade_id']!r} appears more than once; the last copy "
+                         f"was graded and cell {i} was treated as an ordinary cell")
+            del cell.metadata["nbgrader"]
+    return notes
+
+
+class GradingExporter(NotebookExporter):
+    """nbgrader's notebook exporter, tolerant of submissions it cannot read or process."""
+
+    max_notebook_bytes = Integer(50 * 1024**2, config=True,
+                                 help="largest submitted notebook file that is read")
+
+    def from_file(self, file_stream, resources=None, **kw):
+        if self._executes():  # nbgrader's second pass reads the notebook its first pass wrote
+            return super().from_file(file_stream, resources=resources, **kw)
+        name = getattr(file_stream, "name", "the notebook")
+        try:
+            size = os.fstat(file_stream.fileno()).st_size
+        except (AttributeError, OSError, ValueError):
+            size = None
+        try:
+            if size == 0:
+                raise ValueError("the notebook file is empty (0 bytes)")
+            if size is not None and size > self.max_notebook_bytes:
+                raise ValueError(f"the notebook file is {size / 1024**2:.1f} MiB; the limit is "
+                                 f"{self.max_notebook_bytes / 1024**2:.0f} MiB")
+            nb = nbformat.read(file_stream, as_version=4)
+            if not isinstance(nb.get("cells"), list):
+                raise ValueError("the file has no list of cells")
+            _forget_grader_records(nb)
+            notes = repair(nb, self._known_ids(resources))
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is that student's fault
+            reason = f"the notebook file could not be read: {_short(exc)}"
+            self.log.error("%s: %s", name, reason)
+            nb, notes = self._fault_notebook(reason, resources), []
+        else:
+            for note in notes:
+                self.log.warning("%s: %s", name, note)
+        if notes:
+            nb.metadata.setdefault("course_grading", {})["faults"] = notes
+        return self.from_notebook_node(nb, resources=resources, **kw)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        if self._executes():
+            return super().from_notebook_node(nb, resources=resources, **kw)
+        try:  # nbgrader's sanitizing pass: a failure here is the submission's
+            return super().from_notebook_node(nb, resources=resources, **kw)
+        except Exception as exc:  # noqa: BLE001
+            if _infrastructure(exc) or nb.metadata.get("course_grading", {}).get("replaced"):
+                raise
+            reason = f"nbgrader could not process the notebook: {_short(exc)}"
+            self.log.error("%s", reason)
+            replacement = self._fault_notebook(reason, resources)
+            replacement.metadata["course_grading"]["replaced"] = True
+            return super().from_notebook_node(replacement, resources=resources, **kw)
+
+    def _known_ids(self, resources) -> set[str] | None:
+        info = (resources or {}).get("nbgrader") or {}
+        if not info.get("db_url"):
+            return None
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(info["db_url"], course_id=self._course_id()) as gb:
+            try:
+                notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            except MissingEntry:
+                return None
+            return {c.name for c in notebook.source_cells}
+
+    def _course_id(self) -> str:
+        return self.config.get("CourseDirectory", {}).get("course_id", "default_course")
+
+    def _fault_notebook(self, reason: str, resources) -> NotebookNode:
+        """The released (blank) notebook, with the reason on top; an empty one without it.
+
+        nbgrader puts missing test cells back only next to the solution cells they follow,
+        so the blank release, which has every cell, is the safe stand-in."""
+        nb = fault_notebook(reason)
+        info = (resources or {}).get("nbgrader") or {}
+        coursedir = getattr(self.parent, "coursedir", None)
+        if coursedir is None or not info.get("assignment"):
+            return nb
+        path = os.path.join(coursedir.format_path(coursedir.release_directory, ".",
+                                                  info["assignment"]),
+                            f"{info['notebook']}.ipynb")
+        try:
+            release = nbformat.read(path, as_version=4)
+        except (OSError, ValueError) as exc:
+            self.log.warning("no released notebook to stand in for the submission: %s", exc)
+            return nb
+        release.cells.insert(0, nb.cells[0])
+        release.metadata["course_grading"] = nb.metadata["course_grading"]
+        return release
+
+    def _executes(self) -> bool:
+        from course.sandbox import SandboxedExecute
+
+        return any(isinstance(p, SandboxedExecute) for p in self._preprocessors)
+
+
+def _forget_grader_records(nb: NotebookNode) -> None:
+    """Drop ``course_grading`` metadata from a submission: only the grader writes it."""
+    nb.metadata.pop("course_grading", None)
+    for cell in nb.cells:
+        if isinstance(cell.get("metadata"), dict):
+            cell.metadata.pop("course_grading", None)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300] if text else ''}"
+
+
+def _infrastructure(exc: BaseException) -> bool:
+    """Errors of the grader's own machinery, which must stop the run."""
+    try:
+        import sqlalchemy.exc
+
+        if isinstance(exc, sqlalchemy.exc.SQLAlchemyError):
+            return True
+    except ImportError:
+        pass
+    return isinstance(exc, (OSError, MemoryError))

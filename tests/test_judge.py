@@ -1,0 +1,158 @@
+"""The plain-data channel out of the student's kernel, and the repairs of broken submissions.
+
+What comes back from a kernel is written by code the student controls, so ``decode`` must
+turn any text into plain new objects or refuse it with a reason, and never run anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from course import checks, judge
+from course.faults import repair
+from course.sandbox import safe_summary, split_hidden
+
+
+def _roundtrip(value, strict=True):
+    return judge.decode(json.loads(json.dumps(judge.encode(value, strict=strict))))
+
+
+def test_plain_values_come_back_with_their_types():
+    value = {"H": np.arange(6.0).reshape(2, 3).T, "n": 3, "lr": 0.5, "ok": True, "none": None,
+             "name": "w0", "pair": (np.float32(1.5), np.int64(7)), "rows": [np.zeros((0, 2))],
+             "flag": np.bool_(False), "z": np.array(1 + 2j), 4: "int key"}
+    out = _roundtrip(value)
+    assert out.keys() == value.keys()
+    np.testing.assert_array_equal(out["H"], value["H"])
+    assert out["H"].flags.writeable and out["H"].flags.c_contiguous
+    assert type(out["n"]) is int and type(out["lr"]) is float and out["ok"] is True
+    assert type(out["pair"]) is tuple and type(out["pair"][0]) is np.float32
+    assert type(out["pair"][1]) is np.int64 and type(out["flag"]) is np.bool_
+    assert out["rows"][0].shape == (0, 2) and out["z"] == 1 + 2j and out[4] == "int key"
+    assert _roundtrip(float("nan")) != _roundtrip(float("nan"))  # nan survives as nan
+
+
+def test_an_array_with_its_own_eq_arrives_as_a_plain_ndarray():
+    class Liar(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(self.shape, bool)
+
+    out = _roundtrip(np.array([1.0, 2.0]).view(Liar))
+    assert type(out) is np.ndarray
+    assert not np.array_equal(out, np.array([5.0, 6.0]))
+
+
+def test_values_that_are_not_data_are_refused_or_marked():
+    with pytest.raises(TypeError, match="object"):
+        judge.encode(np.array([object()]))
+    with pytest.raises(TypeError, match="function"):
+        judge.encode(lambda x: x)
+    marker = _roundtrip([lambda x: x, 1], strict=False)
+    assert isinstance(marker[0], judge.Opaque) and marker[1] == 1
+
+
+@pytest.mark.parametrize("tree,why", [
+    ({"__nd__": ["|O", [1], "AAAAAAAAAAA="]}, "not plain numbers"),
+    ({"__nd__": ["<f8", [2], "AAAAAAAAAAA="]}, "does not fill its shape"),
+    ({"__nd__": ["<f8", [-1], ""]}, "malformed shape"),
+    ({"__nd__": ["<f8", [1], "not base64!"]}, "not base64"),
+    ({"__nd__": [[["a", "<f8"]], [1], "AAAAAAAAAAA="]}, "unknown dtype"),
+    ({"__np__": ["<f8", [2], "AAAAAAAAAAAAAAAAAAAAAA=="]}, "not 0-dimensional"),
+    ({"__pickle__": "gASVAAAAAAAAAAB9lC4="}, "unknown data tag"),
+    ({"__tuple__": [1], "__list__": [2]}, "unexpected data"),
+    ({"__tuple__": "12"}, "malformed tuple"),
+    ({"__dict__": [[{"__list__": []}, 1]]}, "not hashable"),
+    ([1, 2], "unexpected data"),
+])
+def test_malformed_data_is_refused_with_a_reason(tree, why):
+    with pytest.raises(judge.Unreadable, match=why):
+        judge.decode(tree)
+
+
+def test_deep_nesting_and_huge_replies_are_refused():
+    tree = 1
+    for _ in range(200):
+        tree = {"__list__": [tree]}
+    with pytest.raises(judge.Unreadable, match="nested too deeply"):
+        judge.decode(tree)
+    with pytest.raises(judge.Unreadable, match="limit"):
+        judge.read_payload(" " * (judge.MAX_PAYLOAD + 1))
+    with pytest.raises(judge.Unreadable, match="not valid JSON"):
+        judge.read_payload("{'single': 'quotes'}")
+
+
+def test_write_back_shows_in_place_edits_to_the_test():
+    x, params, hist = np.zeros(3), {"W": np.ones(2), "b": 0.0}, [1]
+    rng = np.random.default_rng(0)
+    kernel_rng = np.random.default_rng(0)
+    kernel_rng.normal(size=5)
+    judge.write_back(x, np.array([1.0, 2.0, 3.0]))
+    judge.write_back(params, {"W": np.array([5.0, 6.0]), "b": 1.0, "extra": 2})
+    judge.write_back(hist, [1, 2])
+    judge.write_back(rng, judge.RngState(kernel_rng.bit_generator.state))
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    assert params["W"].tolist() == [5.0, 6.0] and params["b"] == 1.0 and params["extra"] == 2
+    assert hist == [1, 2]
+    assert rng.normal() == kernel_rng.normal()
+
+
+def test_free_names_are_what_the_test_takes_from_the_notebook():
+    code = ("import itertools\ndef _t():\n    x = softmax(np.ones(3))\n    return len(x) + k\n"
+            "k = 1\n_t()\n")
+    assert judge.free_names(code) == {"softmax", "np"}
+
+
+def test_swapped_functions_swaps_the_notebooks_globals_outside_grading():
+    main = sys.modules["__main__"].__dict__
+    main["course_test_fn"] = "mine"
+    try:
+        with judge.swapped_functions(course_test_fn="reference", course_test_new=1):
+            assert main["course_test_fn"] == "reference" and main["course_test_new"] == 1
+        assert main["course_test_fn"] == "mine" and "course_test_new" not in main
+    finally:
+        main.pop("course_test_fn", None)
+
+
+def test_split_hidden_separates_the_public_and_hidden_parts():
+    source = '"""Doc."""\nx = 1\n### BEGIN HIDDEN TESTS\nsecret = 2\n### END HIDDEN TESTS\ny = 3'
+    assert split_hidden(source) == ('"""Doc."""\nx = 1\ny = 3', "secret = 2")
+
+
+def test_feedback_summary_keeps_the_case_and_hint_but_not_the_values():
+    with pytest.raises(checks.CheckFailure) as info:
+        checks.assert_close(np.array([1.0, 2.0]), np.array([1.0, 3.5]), name="softmax(Z)",
+                            hint="Subtract the row maximum.")
+    summary = safe_summary(info.value)
+    assert "softmax(Z)" in summary and "Subtract the row maximum." in summary
+    assert "3.5" not in summary and "expected" not in summary
+
+
+def _graded_cell(grade_id: str, solution: bool, source="pass"):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": not solution, "solution": solution, "locked": False,
+                                 "grade_id": grade_id, "points": 0 if solution else 1,
+                                 "schema_version": 3}
+    return cell
+
+
+def test_repair_fixes_what_stops_nbgrader_and_says_what_it_did():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_graded_cell("f", True, "def f(): return 0"), _graded_cell("f_test", False),
+                _graded_cell("f", True, "def f(): return 1"), _graded_cell("bonus", False)]
+    nb.cells[1].id = nb.cells[0].id
+    nb.cells[1].metadata["nbgrader"]["schema_version"] = 1
+    notes = repair(nb, known_ids={"f", "f_test"})
+    text = "\n".join(notes)
+    assert len({c.id for c in nb.cells}) == 4 and "one got a new id" in text
+    assert "nbgrader" not in nb.cells[0].metadata and "appears more than once" in text
+    assert nb.cells[2].metadata["nbgrader"]["grade_id"] == "f"  # the last copy is graded
+    assert "nbgrader" not in nb.cells[3].metadata and "does not have" in text
+    assert nb.cells[1].metadata["nbgrader"]["schema_version"] == 3
+    clean = copy.deepcopy(nb)
+    assert repair(clean, known_ids={"f", "f_test"}) == [] and clean == nb
