@@ -7,7 +7,7 @@ grader runs it in its own process, in a fresh namespace holding pristine
 ``itertools``.  Every other name the hidden code uses (``softmax``, ``backward``,
 ...) is a :class:`RemoteFunction`: calling it sends the arguments into the
 kernel, runs the student's function there, and brings the result back as plain
-data (JSON holding numbers, strings and ``.npy`` bytes), which :func:`decode`
+data (JSON holding numbers, strings, and arrays as dtype, shape and bytes), which :func:`unpack`
 reads strictly into new, ordinary Python and numpy objects.  So whatever the
 student's code did to its kernel (a replaced ``np.allclose``, a fake
 ``course.checks``, arrays with their own ``__eq__``, input transformers, a
@@ -49,7 +49,7 @@ MAX_DEPTH = 64
 # the modules a hidden test may use by name, besides the student's functions
 TRUSTED_NAMES = ("np", "numpy", "math", "itertools", "functools", "checks", "gradcheck", "data")
 
-__all__ = ["MIME", "JudgeError", "RemoteFunction", "decode", "encode", "swapped_functions"]
+__all__ = ["MIME", "JudgeError", "RemoteFunction", "pack", "swapped_functions", "unpack"]
 
 
 class JudgeError(RuntimeError):
@@ -91,7 +91,7 @@ def _npy(array: np.ndarray) -> list:
     return [array.dtype.str, list(array.shape), base64.b64encode(array.tobytes()).decode("ascii")]
 
 
-def encode(value, *, strict: bool = True, _depth: int = 0):
+def pack(value, *, strict: bool = True, _depth: int = 0):
     """``value`` as a JSON-ready tree of plain data.
 
     ``strict`` raises ``TypeError`` for anything that is not numbers, strings,
@@ -122,14 +122,14 @@ def encode(value, *, strict: bool = True, _depth: int = 0):
             return {"__opaque__": "ndarray of objects"}
         return {"__nd__": _npy(array)}
     if isinstance(value, np.random.Generator):
-        return {"__rng__": encode(value.bit_generator.state, strict=strict, _depth=_depth + 1)}
+        return {"__rng__": pack(value.bit_generator.state, strict=strict, _depth=_depth + 1)}
     kids = {"strict": strict, "_depth": _depth + 1}
     if isinstance(value, tuple):
-        return {"__tuple__": [encode(v, **kids) for v in value]}
+        return {"__tuple__": [pack(v, **kids) for v in value]}
     if isinstance(value, list):
-        return {"__list__": [encode(v, **kids) for v in value]}
+        return {"__list__": [pack(v, **kids) for v in value]}
     if isinstance(value, dict):
-        return {"__dict__": [[encode(k, **kids), encode(v, **kids)] for k, v in value.items()]}
+        return {"__dict__": [[pack(k, **kids), pack(v, **kids)] for k, v in value.items()]}
     if strict:
         raise TypeError(f"a {type(value).__name__}")
     return {"__opaque__": type(value).__name__}
@@ -170,8 +170,8 @@ def _hashable(key):
     return key
 
 
-def decode(tree, _depth: int = 0):
-    """Read a tree made by :func:`encode` into new plain Python and numpy objects.
+def unpack(tree, _depth: int = 0):
+    """Read a tree made by :func:`pack` into new plain Python and numpy objects.
 
     Anything else raises :class:`Unreadable`; nothing in ``tree`` is executed.
     """
@@ -192,18 +192,18 @@ def decode(tree, _depth: int = 0):
     if tag in ("__tuple__", "__list__", "__dict__") and type(body) is not list:
         raise Unreadable(f"a malformed {tag.strip('_')}")
     if tag == "__tuple__":
-        return tuple(decode(v, _depth + 1) for v in body)
+        return tuple(unpack(v, _depth + 1) for v in body)
     if tag == "__list__":
-        return [decode(v, _depth + 1) for v in body]
+        return [unpack(v, _depth + 1) for v in body]
     if tag == "__dict__":
         out = {}
         for pair in body:
             if type(pair) is not list or len(pair) != 2:
                 raise Unreadable("a malformed dict entry")
-            out[_hashable(decode(pair[0], _depth + 1))] = decode(pair[1], _depth + 1)
+            out[_hashable(unpack(pair[0], _depth + 1))] = unpack(pair[1], _depth + 1)
         return out
     if tag == "__rng__":
-        state = decode(body, _depth + 1)
+        state = unpack(body, _depth + 1)
         if type(state) is not dict:
             raise Unreadable("a malformed random generator state")
         return RngState(state)
@@ -315,7 +315,7 @@ def _describe_object(obj) -> dict:
             pass
         return info
     try:
-        return {"kind": "value", "value": encode(obj)}
+        return {"kind": "value", "value": pack(obj)}
     except TypeError as exc:
         return {"kind": "opaque", "type": f"{exc}"}
 
@@ -351,12 +351,12 @@ def kernel_call(request: str) -> None:
                 out["status"] = "ok"
     if out["status"] == "ok":
         try:
-            out["result"] = encode(result)
+            out["result"] = pack(result)
         except TypeError as exc:
             out.update(status="unsendable", message=f"it returned {exc}, which the grader "
                        "cannot read: return numbers, arrays, lists, tuples or dicts")
-    out["args"] = encode(list(args), strict=False)
-    out["kwargs"] = encode(dict(kwargs), strict=False)
+    out["args"] = pack(list(args), strict=False)
+    out["kwargs"] = pack(dict(kwargs), strict=False)
     out["warnings"] = [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]
     _publish(out)
 
@@ -364,8 +364,8 @@ def kernel_call(request: str) -> None:
 def _callback_stub(name: str, nonce: str):
     def stub(*args, **kwargs):
         request = json.dumps({"nonce": nonce, "name": name,
-                              "args": encode(list(args), strict=False),
-                              "kwargs": encode(dict(kwargs), strict=False)})
+                              "args": pack(list(args), strict=False),
+                              "kwargs": pack(dict(kwargs), strict=False)})
         answer = input(CALLBACK_PREFIX + request)
         status, value = pickle.loads(base64.b64decode(answer))
         if status == "ok":
@@ -660,7 +660,7 @@ class Session:
             functions = self.callbacks.get(req.get("nonce"))
             if functions is None or req.get("name") not in functions:
                 raise JudgeError("a call to a function the grader did not swap in")
-            args, kwargs = decode(req.get("args")), decode(req.get("kwargs"))
+            args, kwargs = unpack(req.get("args")), unpack(req.get("kwargs"))
             if type(args) is not list or type(kwargs) is not dict:
                 raise Unreadable("malformed arguments")
             answer = ("ok", functions[req["name"]](*args, **kwargs))
@@ -689,8 +689,8 @@ class Session:
             if type(item) is list and len(item) == 2:
                 warnings.warn_explicit(str(item[1]), _warning_class(item[0]), "<your code>", 0,
                                        module="submission")
-        after_args = decode(payload.get("args"))
-        after_kwargs = decode(payload.get("kwargs"))
+        after_args = unpack(payload.get("args"))
+        after_kwargs = unpack(payload.get("kwargs"))
         if type(after_args) is list and len(after_args) == len(args):
             for original, after in zip(args, after_args):
                 if _mutable(original):
@@ -701,7 +701,7 @@ class Session:
                     write_back(original, after_kwargs[key])
         status = payload.get("status")
         if status == "ok":
-            return decode(payload.get("result"))
+            return unpack(payload.get("result"))
         if status == "error":
             raise _rebuild_error(str(payload.get("type")), str(payload.get("message", "")),
                                  str(payload.get("traceback", "")))
@@ -730,7 +730,7 @@ class Session:
             if kind == "callable":
                 names[name] = RemoteFunction(self, name, info)
             elif kind == "value":
-                names[name] = decode(info.get("value"))
+                names[name] = unpack(info.get("value"))
         ns = judge_namespace(names)
         token = _SESSION.set(self)
         error = None

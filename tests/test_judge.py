@@ -1,6 +1,6 @@
 """The plain-data channel out of the student's kernel, and the repairs of broken submissions.
 
-What comes back from a kernel is written by code the student controls, so ``decode`` must
+What comes back from a kernel is written by code the student controls, so ``unpack`` must
 turn any text into plain new objects or refuse it with a reason, and never run anything.
 """
 
@@ -20,7 +20,7 @@ from course.sandbox import safe_summary, split_hidden
 
 
 def _roundtrip(value, strict=True):
-    return judge.decode(json.loads(json.dumps(judge.encode(value, strict=strict))))
+    return judge.unpack(json.loads(json.dumps(judge.pack(value, strict=strict))))
 
 
 def test_plain_values_come_back_with_their_types():
@@ -50,9 +50,9 @@ def test_an_array_with_its_own_eq_arrives_as_a_plain_ndarray():
 
 def test_values_that_are_not_data_are_refused_or_marked():
     with pytest.raises(TypeError, match="object"):
-        judge.encode(np.array([object()]))
+        judge.pack(np.array([object()]))
     with pytest.raises(TypeError, match="function"):
-        judge.encode(lambda x: x)
+        judge.pack(lambda x: x)
     marker = _roundtrip([lambda x: x, 1], strict=False)
     assert isinstance(marker[0], judge.Opaque) and marker[1] == 1
 
@@ -72,7 +72,7 @@ def test_values_that_are_not_data_are_refused_or_marked():
 ])
 def test_malformed_data_is_refused_with_a_reason(tree, why):
     with pytest.raises(judge.Unreadable, match=why):
-        judge.decode(tree)
+        judge.unpack(tree)
 
 
 def test_deep_nesting_and_huge_replies_are_refused():
@@ -80,7 +80,7 @@ def test_deep_nesting_and_huge_replies_are_refused():
     for _ in range(200):
         tree = {"__list__": [tree]}
     with pytest.raises(judge.Unreadable, match="nested too deeply"):
-        judge.decode(tree)
+        judge.unpack(tree)
     with pytest.raises(judge.Unreadable, match="limit"):
         judge.read_payload(" " * (judge.MAX_PAYLOAD + 1))
     with pytest.raises(judge.Unreadable, match="not valid JSON"):

@@ -182,8 +182,8 @@ def _forged_call(request):
     X, W, b = req["args"]
     publish_display_data({_judge.MIME: json.dumps({
         "nonce": req["nonce"], "status": "ok", "warnings": [],
-        "result": _judge.encode(np.asarray(X, float) @ W),  # the wrong answer, "with" a bias
-        "args": _judge.encode([X, W, b], strict=False), "kwargs": _judge.encode({})})})
+        "result": _judge.pack(np.asarray(X, float) @ W),  # the wrong answer, "with" a bias
+        "args": _judge.pack([X, W, b], strict=False), "kwargs": _judge.pack({})})})
 
 
 _judge.kernel_call = _forged_call
