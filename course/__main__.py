@@ -35,7 +35,31 @@ def main(argv: list[str] | None = None) -> int:
                        help="sandbox: reference submissions per grading run (default: 4)")
     bench.add_argument("--root", type=Path, default=Path.cwd(),
                        help="the course folder holding source/ (default: .)")
+    grade = sub.add_parser(
+        "grade", help="autograde every submission of an assignment in parallel (Dask)",
+        description="Autograde every submitted/<student>/ASSIGNMENT with nbgrader, one Dask task "
+                    "per submission, on a local cluster of --workers processes or on the "
+                    "cluster at --scheduler. Scores go to nbgrader's gradebook. Submissions "
+                    "already graded with the same content are skipped unless --force. Exits 1 "
+                    "if any submission failed to grade.")
+    grade.add_argument("assignment")
+    grade.add_argument("--workers", type=int, default=2,
+                       help="worker processes of the local cluster (default: 2)")
+    grade.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
+    grade.add_argument("--db-url", help="nbgrader's database URL (default: gradebook.db, SQLite)")
+    grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--root", type=Path, default=Path.cwd(),
+                       help="the course folder holding nbgrader_config.py (default: .)")
     args = parser.parse_args(argv)
+    if args.command == "grade":
+        from course import grade as grade_mod
+
+        results = grade_mod.grade(args.root, args.assignment, workers=args.workers,
+                                  scheduler=args.scheduler, db_url=args.db_url, force=args.force,
+                                  progress=not args.no_progress)
+        print(grade_mod.summary(results))
+        return 1 if any(r.status == "failed" for r in results) else 0
     if args.command == "bench":
         from course import bench as bench_mod
 

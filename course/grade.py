@@ -1,0 +1,229 @@
+"""``python -m course grade ASSIGNMENT``: autograde every submission, in parallel, on Dask.
+
+Each submission (``submitted/<student>/<assignment>/``) is one Dask task. A task runs
+nbgrader's own ``Autograde`` converter inside a worker process, through nbgrader's
+Python API, with the course's ``nbgrader_config.py``: every protection of the grading
+sandbox and the judge applies, and the scores land in nbgrader's gradebook (SQLite by
+default, PostgreSQL with ``--db-url``), so ``nbgrader export``, the formgrader and
+feedback work unchanged.
+
+* Workers stay warm: nbgrader is imported and the configuration read once per worker,
+  not once per submission.
+* A submission already graded with the same content is skipped (``--force`` regrades):
+  when a submission is graded, the worker writes ``.course-grade.json`` with a digest
+  of the submitted files into its autograded folder, last, after nbgrader has committed
+  the grades. A worker killed mid-task leaves no such file, so the next run grades that
+  submission again from scratch (nbgrader's ``--force`` semantics).
+* SQLite is opened with a 60 s busy timeout, so concurrent workers wait for each other's
+  writes instead of failing; PostgreSQL handles concurrent writers itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["GradeResult", "default_db_url", "find_submissions", "grade", "submission_digest"]
+
+MARKER = ".course-grade.json"
+
+
+@dataclass
+class GradeResult:
+    """What happened to one submission."""
+
+    student: str
+    status: str  # "graded", "skipped" or "failed"
+    seconds: float = 0.0
+    reason: str = ""
+    faults: list[str] = field(default_factory=list)
+
+
+def default_db_url(root: Path) -> str:
+    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}?timeout=60"
+
+
+def find_submissions(root: Path, assignment: str) -> dict[str, Path]:
+    """``{student: folder}`` for every ``submitted/<student>/<assignment>/``."""
+    base = Path(root) / "submitted"
+    if not base.is_dir():
+        return {}
+    return {p.parent.name: p for p in sorted(base.glob(f"*/{assignment}")) if p.is_dir()}
+
+
+def submission_digest(folder: Path) -> str:
+    """SHA-256 over the names and bytes of every file in a submission folder."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(folder)).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _marker(root: Path, assignment: str, student: str) -> Path:
+    return Path(root) / "autograded" / student / assignment / MARKER
+
+
+def already_graded(root: Path, assignment: str, student: str, digest: str) -> bool:
+    try:
+        record = json.loads(_marker(root, assignment, student).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("digest") == digest
+
+
+# ------------------------------------------------------------------------------------------
+# the worker side
+
+_WORKER_STATE: dict = {}
+
+
+def _config(root: str, db_url: str):
+    """The course's configuration, read once per worker and course."""
+    key = (root, db_url)
+    if key not in _WORKER_STATE:
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+        config.CourseDirectory.root = root
+        config.CourseDirectory.db_url = db_url
+        _WORKER_STATE[key] = config
+    return _WORKER_STATE[key]
+
+
+def grade_submission(root: str, assignment: str, student: str, db_url: str,
+                     digest: str, extra_config: dict | None = None) -> GradeResult:
+    """Autograde one submission with nbgrader's API (runs inside a Dask worker)."""
+    import copy
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")  # alembic
+    started = time.perf_counter()
+    config = copy.deepcopy(_config(root, db_url))
+    for section, values in (extra_config or {}).items():
+        for key, value in values.items():
+            config[section][key] = value
+    coursedir = CourseDirectory(config=config, root=root)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    marker = _marker(Path(root), assignment, student)
+    marker.unlink(missing_ok=True)
+    result = api.autograde(assignment, student, force=True, create=True)
+    seconds = time.perf_counter() - started
+    if not result.get("success"):
+        reason = (result.get("error") or result.get("log") or "nbgrader failed").strip()
+        return GradeResult(student, "failed", seconds, reason.splitlines()[-1][:500])
+    faults = _faults(Path(root), assignment, student)
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 3),
+                               "faults": faults}))
+    os.replace(tmp, marker)  # last: a killed worker leaves no marker behind
+    return GradeResult(student, "graded", seconds, faults=faults)
+
+
+def _faults(root: Path, assignment: str, student: str) -> list[str]:
+    import nbformat
+
+    out = []
+    for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        out += [f"{path.stem}: {f}" for f in nb.metadata.get("course_grading", {}).get(
+            "faults", [])]
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# the client side
+
+
+def _ensure_assignment(root: Path, assignment: str, db_url: str, log) -> None:
+    """The gradebook must know the assignment (its cells come from generate_assignment)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from course import grading
+
+    course_id = grading.course_config(root).CourseDirectory.get("course_id", "default_course")
+    with Gradebook(db_url, course_id=course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+            return
+        except MissingEntry:
+            pass
+    log(f"the gradebook has no assignment {assignment}: running nbgrader generate_assignment")
+    grading.nbgrader(["generate_assignment", assignment, "--force",
+                      f"--CourseDirectory.db_url={db_url}"], root)
+
+
+def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | None = None,
+          db_url: str | None = None, force: bool = False, progress: bool = True,
+          extra_config: dict | None = None, log=print) -> list[GradeResult]:
+    """Grade every submission of ``assignment`` in ``root``; return one result each."""
+    from distributed import Client, LocalCluster, as_completed
+    from tqdm import tqdm
+
+    root = Path(root).resolve()
+    db_url = db_url or default_db_url(root)
+    submissions = find_submissions(root, assignment)
+    if not submissions:
+        raise SystemExit(f"no submissions of {assignment} in {root / 'submitted'}")
+    _ensure_assignment(root, assignment, db_url, log)
+    results: list[GradeResult] = []
+    todo = {}
+    for student, folder in submissions.items():
+        digest = submission_digest(folder)
+        if not force and already_graded(root, assignment, student, digest):
+            results.append(GradeResult(student, "skipped"))
+        else:
+            todo[student] = digest
+    log(f"{assignment}: {len(submissions)} submissions, {len(todo)} to grade, "
+        f"{len(results)} unchanged since they were graded")
+    if not todo:
+        return results
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, memory_limit=0)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(grade_submission, str(root), assignment, student, db_url,
+                                 digest, extra_config, pure=False, key=f"grade-{student}"):
+                   student for student, digest in todo.items()}
+        bar = tqdm(total=len(futures), unit="submission", disable=not progress,
+                   file=sys.stderr, desc=f"grading {assignment}")
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                results.append(future.result())
+            except Exception as exc:  # noqa: BLE001 - a lost worker, an unexpected error
+                results.append(GradeResult(student, "failed", reason=f"{type(exc).__name__}: "
+                                                                     f"{exc}"[:500]))
+            bar.update()
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return sorted(results, key=lambda r: r.student)
+
+
+def summary(results: list[GradeResult]) -> str:
+    """A few lines for the instructor: counts, then every failure and fault with its reason."""
+    count = {s: sum(r.status == s for r in results) for s in ("graded", "skipped", "failed")}
+    lines = [f"{count['graded']} graded, {count['skipped']} skipped (unchanged), "
+             f"{count['failed']} failed"]
+    for r in results:
+        if r.status == "failed":
+            lines.append(f"  FAILED {r.student}: {r.reason}")
+        for fault in r.faults:
+            lines.append(f"  note   {r.student}: {fault}")
+    return "\n".join(lines)
