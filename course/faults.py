@@ -146,20 +146,10 @@ class GradingExporter(NotebookExporter):
             return super().from_notebook_node(replacement, resources=resources, **kw)
 
     def _known_ids(self, resources) -> set[str] | None:
-        info = (resources or {}).get("nbgrader") or {}
-        if not info.get("db_url"):
-            return None
-        from nbgrader.api import Gradebook, MissingEntry
+        from course.sandbox import instructor_cells
 
-        with Gradebook(info["db_url"], course_id=self._course_id()) as gb:
-            try:
-                notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            except MissingEntry:
-                return None
-            return {c.name for c in notebook.source_cells}
-
-    def _course_id(self) -> str:
-        return self.config.get("CourseDirectory", {}).get("course_id", "default_course")
+        cells = instructor_cells(self.config, resources)
+        return None if cells is None else set(cells)
 
     def _fault_notebook(self, reason: str, resources) -> NotebookNode:
         """The released (blank) notebook, with the reason on top; an empty one without it.

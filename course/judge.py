@@ -28,7 +28,9 @@ from __future__ import annotations
 import base64
 import builtins
 import contextvars
+import functools
 import inspect
+import itertools
 import json
 import math
 import pickle
@@ -488,11 +490,8 @@ def judge_namespace(names: dict) -> dict:
     from course import checks, data, gradcheck
 
     ns = {"__name__": "__course_judge__", "__builtins__": builtins, "np": np, "numpy": np,
-          "math": math, "checks": checks, "gradcheck": gradcheck, "data": data}
-    import functools
-    import itertools
-
-    ns["itertools"], ns["functools"] = itertools, functools
+          "math": math, "itertools": itertools, "functools": functools, "checks": checks,
+          "gradcheck": gradcheck, "data": data}
     ns.update(names)
     return ns
 

@@ -213,6 +213,24 @@ def safe_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__} in a hidden test (details withheld)"
 
 
+def instructor_cells(config, resources) -> dict[str, tuple[str, bool]] | None:
+    """``{grade_id: (source, is a code test cell)}`` of the notebook being autograded, as the
+    instructor released it (from the gradebook); ``None`` outside autograding."""
+    info = (resources or {}).get("nbgrader") or {}
+    if not info.get("db_url"):
+        return None
+    from nbgrader.api import Gradebook, MissingEntry
+
+    course_id = config.get("CourseDirectory", {}).get("course_id", "default_course")
+    with Gradebook(info["db_url"], course_id=course_id) as gb:
+        try:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+        except MissingEntry:
+            return None
+        tests = {g.name for g in notebook.grade_cells if g.cell_type == "code"}
+        return {c.name: (c.source, c.name in tests) for c in notebook.source_cells}
+
+
 class GradingStopped(RuntimeError):
     """The rest of the notebook cannot run; the message says why."""
 
@@ -296,23 +314,12 @@ class SandboxedExecute(Execute):
 
         The kernel runs the public part, so the student sees its output; the grader then
         runs the whole test, public and hidden parts, and only its verdict counts."""
-        info = resources.get("nbgrader") or {}
-        if not self.judge_hidden_tests or not info.get("db_url"):
-            return {}
-        from nbgrader.api import Gradebook, MissingEntry
-
-        course_id = self.config.get("CourseDirectory", {}).get("course_id", "default_course")
+        cells = instructor_cells(self.config, resources) if self.judge_hidden_tests else None
         out = {}
-        with Gradebook(info["db_url"], course_id=course_id) as gb:
-            try:
-                notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            except MissingEntry:
-                return {}
-            tests = {g.name for g in notebook.grade_cells if g.cell_type == "code"}
-            for cell in notebook.source_cells:
-                if cell.name in tests:
-                    public, hidden = split_hidden(cell.source)
-                    out[cell.name] = (public, public + "\n" + hidden)
+        for name, (source, is_test) in (cells or {}).items():
+            if is_test:
+                public, hidden = split_hidden(source)
+                out[name] = (public, public + "\n" + hidden)
         return out
 
     def preprocess_cell(self, cell, resources, index):
