@@ -10,11 +10,13 @@
 Needs only Python 3.11 and pip. ``.venv/`` is created, or refreshed when
 requirements.txt or pyproject.toml changed since it was last set up. ``test`` also installs
 the Debian packages the tests drive for real (Chromium for the browser tests, bubblewrap
-for the grading sandbox) when run as root on Debian, as CI does.
+for the grading sandbox, PostgreSQL for a shared gradebook) when run as root on Debian, as
+CI does.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import subprocess
@@ -54,14 +56,15 @@ def ensure_venv() -> None:
     STAMP.write_text(want)
 
 
-# Debian packages the test suite drives for real, and a file each one installs.
+# Debian packages the test suite drives for real, and a file each one installs (a glob).
 SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver",
-                   "bubblewrap": "/usr/bin/bwrap"}
+                   "bubblewrap": "/usr/bin/bwrap",
+                   "postgresql": "/usr/lib/postgresql/*/bin/initdb"}
 
 
 def ensure_system_packages() -> None:
     """Install the missing Debian packages with apt-get (root only; otherwise say what to do)."""
-    missing = [name for name, path in SYSTEM_PACKAGES.items() if not Path(path).exists()]
+    missing = [name for name, path in SYSTEM_PACKAGES.items() if not glob.glob(path)]
     if not missing:
         return
     if os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():

@@ -28,7 +28,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["GradeResult", "default_db_url", "find_submissions", "grade", "submission_digest"]
+from course import gradebook
+
+__all__ = ["GradeResult", "find_submissions", "grade", "submission_digest"]
 
 MARKER = ".course-grade.json"
 
@@ -42,10 +44,6 @@ class GradeResult:
     seconds: float = 0.0
     reason: str = ""
     faults: list[str] = field(default_factory=list)
-
-
-def default_db_url(root: Path) -> str:
-    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}?timeout=60"
 
 
 def find_submissions(root: Path, assignment: str) -> dict[str, Path]:
@@ -87,7 +85,15 @@ def _config(root: str, db_url: str):
     """The course's configuration, read once per worker and course."""
     key = (root, db_url)
     if key not in _WORKER_STATE:
+        import warnings
+
+        from sqlalchemy.exc import SAWarning
         from traitlets.config.loader import PyFileConfigLoader
+
+        # nbgrader's update_or_create_submission autoflushes a half-built submission and
+        # SQLAlchemy warns about it on every new student; the rows are added right after
+        warnings.filterwarnings("ignore", message="Object of type <Submitted",
+                                category=SAWarning)
 
         config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
         config.CourseDirectory.root = root
@@ -170,7 +176,7 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
     from tqdm import tqdm
 
     root = Path(root).resolve()
-    db_url = db_url or default_db_url(root)
+    db_url = gradebook.db_url(root, db_url)
     submissions = find_submissions(root, assignment)
     if not submissions:
         raise SystemExit(f"no submissions of {assignment} in {root / 'submitted'}")
@@ -205,8 +211,7 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
             try:
                 results.append(future.result())
             except Exception as exc:  # noqa: BLE001 - a lost worker, an unexpected error
-                results.append(GradeResult(student, "failed", reason=f"{type(exc).__name__}: "
-                                                                     f"{exc}"[:500]))
+                results.append(GradeResult(student, "failed", reason=_why(exc)))
             bar.update()
         bar.close()
     finally:
@@ -214,6 +219,13 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
         if cluster is not None:
             cluster.close()
     return sorted(results, key=lambda r: r.student)
+
+
+def _why(exc: Exception) -> str:
+    if type(exc).__name__ == "KilledWorker":
+        return ("the worker grading it died (KilledWorker); nothing of it was saved as graded, "
+                "and the next run grades it again")
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 def summary(results: list[GradeResult]) -> str:

@@ -72,22 +72,24 @@ def course_config(root: Path):
     return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
 
 
-def _gradebook(root: Path):
+def _gradebook(root: Path, db_url: str | None = None):
     from nbgrader.api import Gradebook
 
-    cfg = course_config(root).CourseDirectory
-    db_url = cfg.get("db_url") or f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
-    return Gradebook(db_url, course_id=cfg.get("course_id", "default_course"))
+    from course.gradebook import db_url as course_db_url
+
+    course_id = course_config(root).CourseDirectory.get("course_id", "default_course")
+    return Gradebook(course_db_url(root, db_url), course_id=course_id)
 
 
-def read_scores(root: Path, assignment: str) -> dict[str, dict]:
-    """Scores of every autograded submission of ``assignment`` in the gradebook.
+def read_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[str, dict]:
+    """Scores of every autograded submission of ``assignment`` in the gradebook (the course's
+    own, or the one at ``db_url``).
 
     Returns ``{student: {"score": float, "max_score": float,
     "cells": {grade_id: (score, max_score)}}}``.
     """
     out: dict[str, dict] = {}
-    with _gradebook(root) as gb:
+    with _gradebook(root, db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
             cells: dict[str, tuple[float, float]] = {}
             for nb in sub.notebooks:

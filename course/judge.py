@@ -16,8 +16,10 @@ the only way to pass is to return the right values.
 
 The hidden code can also swap reference functions in for the student's own for
 the length of a block (:func:`swapped_functions`): the kernel then gets stubs that
-ask the grader, over the kernel's stdin channel, to compute the reference result,
-so no reference code enters the kernel either.
+ask the grader to compute the reference result, so no reference code enters the
+kernel either. The stubs talk to the grader over a Unix socket of their own, beside
+the kernel's sockets: a training loop calls them thousands of times, and a round trip
+there costs a small fraction of one through Jupyter's messages.
 
 This module is imported on both sides; it needs only the standard library and
 numpy at import time.
@@ -35,6 +37,8 @@ import json
 import math
 import pickle
 import secrets
+import socket
+import struct
 import sys
 import traceback
 import types
@@ -44,7 +48,7 @@ from contextlib import contextmanager
 import numpy as np
 
 MIME = "application/x-course-judge+json"
-CALLBACK_PREFIX = "\x1b[course-judge-callback]"
+FRAME = struct.Struct("!I")  # a callback's bytes are preceded by their length
 MAX_PAYLOAD = 64 * 1024**2  # bytes of JSON one call may send back
 MAX_DEPTH = 64
 
@@ -363,13 +367,46 @@ def kernel_call(request: str) -> None:
     _publish(out)
 
 
-def _callback_stub(name: str, nonce: str):
+def send_frame(sock: socket.socket, data: bytes) -> None:
+    sock.sendall(FRAME.pack(len(data)) + data)
+
+
+def recv_frame(sock: socket.socket, limit: int = MAX_PAYLOAD) -> bytes:
+    """One length-prefixed message; ConnectionError if the peer closes or oversteps."""
+    def exactly(n: int) -> bytes:
+        chunks = []
+        while n:
+            chunk = sock.recv(min(n, 1 << 20))
+            if not chunk:
+                raise ConnectionError("the other side closed the connection")
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    (size,) = FRAME.unpack(exactly(FRAME.size))
+    if size > limit:
+        raise ConnectionError(f"a message of {size} bytes is over the limit of {limit}")
+    return exactly(size)
+
+
+_CHANNELS: dict = {}  # patch nonce -> the stubs' connection to the grader
+_ENDED: set = set()  # patch nonces whose block is over: their stubs refuse to call
+
+
+def _callback_stub(name: str, nonce: str, address: str):
     def stub(*args, **kwargs):
+        if nonce in _ENDED:
+            raise RuntimeError(f"this {name} was the grader's stand-in for one test and is no "
+                               "longer valid")
         request = json.dumps({"nonce": nonce, "name": name,
                               "args": pack(list(args), strict=False),
                               "kwargs": pack(dict(kwargs), strict=False)})
-        answer = input(CALLBACK_PREFIX + request)
-        status, value = pickle.loads(base64.b64decode(answer))
+        sock = _CHANNELS.get(nonce)
+        if sock is None:
+            sock = _CHANNELS[nonce] = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(address)
+        send_frame(sock, request.encode())
+        status, value = pickle.loads(recv_frame(sock))
         if status == "ok":
             return value
         raise value
@@ -388,7 +425,7 @@ def kernel_patch(request: str) -> None:
     saved = {name: ns.get(name, _MISSING) for name in req["names"]}
     _SAVED[req["nonce"]] = saved
     for name in req["names"]:
-        ns[name] = _callback_stub(name, req["nonce"])
+        ns[name] = _callback_stub(name, req["nonce"], req["address"])
     _publish({"nonce": req["nonce"], "status": "ok"})
 
 
@@ -400,6 +437,10 @@ def kernel_unpatch(request: str) -> None:
             ns.pop(name, None)
         else:
             ns[name] = value
+    _ENDED.add(req["patch"])
+    channel = _CHANNELS.pop(req["patch"], None)
+    if channel is not None:
+        channel.close()
     _publish({"nonce": req["nonce"], "status": "ok"})
 
 
@@ -558,6 +599,46 @@ class Session:
         self.log = log
         self.callbacks: dict[str, dict] = {}
         self.input_calls = 0
+        self._listener: socket.socket | None = None
+        self._address = ""
+        self._own_dir = ""
+        self._conns: list[socket.socket] = []
+
+    def _listen(self) -> str:
+        """The address of the Unix socket the kernel's stubs call back on (made on first use,
+        beside the kernel's own sockets, which the sandbox shares with the kernel)."""
+        if self._listener is None:
+            import os
+            import tempfile
+
+            folder = getattr(self.client.km, "_socket_dir", None)
+            if not folder:
+                folder = self._own_dir = tempfile.mkdtemp(prefix="course-judge-")
+            address = os.path.join(folder, f"judge-{new_nonce()[:12]}.sock")
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(address)
+            os.chmod(address, 0o777)  # the sandboxed kernel runs as another uid
+            listener.listen(8)
+            listener.setblocking(False)
+            self._listener, self._address = listener, address
+        return self._address
+
+    def close(self) -> None:
+        import os
+        import shutil
+
+        for conn in self._conns:
+            conn.close()
+        self._conns = []
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+            try:
+                os.unlink(self._address)
+            except OSError:
+                pass
+        if self._own_dir:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -597,6 +678,8 @@ class Session:
         poller = zmq.asyncio.Poller()
         for sock in channels:
             poller.register(sock, zmq.POLLIN)
+        for sock in ([self._listener] if self._listener else []) + self._conns:
+            poller.register(sock, zmq.POLLIN)
         payloads: list[str] = []
         reply = None
         idle = False
@@ -621,6 +704,24 @@ class Session:
                     raise KernelStopped("the kernel died during a hidden test")
                 continue
             for sock in events:
+                if isinstance(sock, int):  # pyzmq reports plain sockets by file descriptor
+                    sock = self._by_fd(sock)
+                if sock is self._listener:
+                    try:
+                        conn = self._listener.accept()[0]
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    # a call's bytes arrive at once; a kernel that stalls mid-message is cut off
+                    conn.settimeout(min(self.call_timeout, 10.0))
+                    self._conns.append(conn)
+                    poller.register(conn, zmq.POLLIN)
+                    continue
+                if sock in self._conns:
+                    if not self._serve(sock, limit):
+                        poller.unregister(sock)
+                    continue
+                if sock not in channels:
+                    continue
                 msg = await channels[sock].get_msg(timeout=0)
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue  # a late message of an earlier cell
@@ -633,7 +734,8 @@ class Session:
                 elif kind == "display_data" and MIME in content.get("data", {}):
                     payloads.append(content["data"][MIME])
                 elif kind == "input_request":
-                    kc.input(self._answer(content.get("prompt", "")))
+                    self.input_calls += 1  # the student's own input(): there is no keyboard
+                    kc.input("")
         if interrupted:
             raise TimeoutError(f"the call did not return within {self.call_timeout:.0f} s; "
                                "it was interrupted (an endless loop?)")
@@ -649,13 +751,36 @@ class Session:
             pass
         raise KernelStopped(reason + "; the grader stopped the kernel")
 
-    def _answer(self, prompt: str) -> str:
-        """Answer an ``input()`` from the kernel: a callback to a swapped-in function."""
-        if not isinstance(prompt, str) or not prompt.startswith(CALLBACK_PREFIX):
-            self.input_calls += 1  # the student's own input(): there is no keyboard
-            return ""
+    def _by_fd(self, fd: int):
+        for sock in ([self._listener] if self._listener else []) + self._conns:
+            if sock.fileno() == fd:
+                return sock
+        return None
+
+    def _serve(self, conn: socket.socket, until: float) -> bool:
+        """Answer the calls of a stub on ``conn``; False (and the connection closed) when the
+        kernel closed it or sent something that is not a call.
+
+        A training loop calls again within microseconds, so the next call is awaited here
+        for a moment before going back to the event loop (never past ``until``)."""
+        import select
+        import time
+
         try:
-            req = read_payload(prompt[len(CALLBACK_PREFIX):])
+            while True:
+                request = recv_frame(conn).decode("utf-8", "replace")
+                send_frame(conn, self._answer(request))
+                if time.monotonic() >= until or not select.select([conn], [], [], 0.005)[0]:
+                    return True
+        except (OSError, ConnectionError, ValueError):
+            self._conns.remove(conn)
+            conn.close()
+            return False
+
+    def _answer(self, request: str) -> bytes:
+        """The pickled outcome of a stub's call of a swapped-in function."""
+        try:
+            req = read_payload(request)
             functions = self.callbacks.get(req.get("nonce"))
             if functions is None or req.get("name") not in functions:
                 raise JudgeError("a call to a function the grader did not swap in")
@@ -666,10 +791,9 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - goes back to the student's code as an error
             answer = ("error", exc)
         try:
-            blob = pickle.dumps(answer)
+            return pickle.dumps(answer)
         except Exception as exc:  # noqa: BLE001
-            blob = pickle.dumps(("error", RuntimeError(str(exc))))
-        return base64.b64encode(blob).decode("ascii")
+            return pickle.dumps(("error", RuntimeError(str(exc))))
 
     # -- what the hidden code uses -----------------------------------------------------------
 
@@ -711,7 +835,8 @@ class Session:
     def patch(self, functions: dict) -> str:
         token = new_nonce()
         self.callbacks[token] = dict(functions)
-        self._request("kernel_patch", nonce=token, names=list(functions))
+        self._request("kernel_patch", nonce=token, names=list(functions),
+                      address=self._listen())
         return token
 
     def unpatch(self, token: str) -> None:

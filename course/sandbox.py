@@ -85,7 +85,8 @@ def _readonly_paths() -> list[str]:
 
 
 def sandbox_command(kernel_cmd: list[str], *, cwd: str, socket_dir: str, limits: dict,
-                    mpl_cache: str | None = None, bwrap: str = BWRAP) -> list[str]:
+                    mpl_cache: str | None = None, bwrap: str = BWRAP,
+                    threads: int = 1) -> list[str]:
     """Wrap ``kernel_cmd`` (``python -m ipykernel_launcher -f ...``) in bubblewrap."""
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
@@ -115,6 +116,8 @@ def sandbox_command(kernel_cmd: list[str], *, cwd: str, socket_dir: str, limits:
         "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
         LIMITS_ENV: json.dumps(limits),
     }
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
     for key, value in env.items():
         args += ["--setenv", key, value]
     python, *rest = kernel_cmd
@@ -133,6 +136,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     cpu_seconds = Integer(900, config=True, help="CPU time limit of the kernel, in seconds")
     max_processes = Integer(64, config=True, help="processes and threads of the sandbox uid")
     max_file_bytes = Integer(64 * 1024**2, config=True, help="largest file the kernel may write")
+    threads = Integer(1, config=True,
+                      help="BLAS/OpenMP threads of the kernel: graders run kernels side by side, "
+                           "one per core, and the course's matrices are small")
 
     async def _async_pre_start_kernel(self, **kw):
         self._socket_dir = tempfile.mkdtemp(prefix="course-kernel-")
@@ -157,8 +163,16 @@ class SandboxedKernelManager(AsyncKernelManager):
             mpl_cache = None
         cmd = sandbox_command(kernel_cmd, cwd=str(kw.get("cwd") or os.getcwd()),
                               socket_dir=self._socket_dir, limits=limits, mpl_cache=mpl_cache,
-                              bwrap=self.bwrap)
-        return await super()._async_launch_kernel(cmd, **kw)
+                              bwrap=self.bwrap, threads=self.threads)
+        # The kernel's own stdout and stderr (not its cells' output, which travels as
+        # messages) go to a file beside its sockets, removed with them: ipykernel's start-up
+        # notice, or a student writing to file descriptor 1 or 2, never reach the grader's
+        # terminal. The file is bounded by the kernel's file-size limit.
+        log = open(os.path.join(self._socket_dir, "kernel.log"), "ab")  # noqa: SIM115
+        try:
+            return await super()._async_launch_kernel(cmd, **kw, stdout=log, stderr=log)
+        finally:
+            log.close()  # the kernel process holds its own descriptors
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -303,6 +317,8 @@ class SandboxedExecute(Execute):
                                    f"{type(exc).__name__}: {exc}")
             return nb, resources
         finally:
+            if self._session is not None:
+                self._session.close()
             if self._faults:
                 nb.metadata["course_grading"]["faults"] = self._faults
 
@@ -452,8 +468,12 @@ class SandboxedExecute(Execute):
 
 
 def autograde_preprocessors() -> list:
-    """nbgrader's own autograde preprocessors, with :class:`SandboxedExecute` for Execute."""
+    """nbgrader's own autograde preprocessors, with :class:`SandboxedExecute` for Execute and
+    :class:`course.gradebook.SaveAutoGradesAtOnce` (one transaction) for SaveAutoGrades."""
     from nbgrader.converters.autograde import Autograde
+    from nbgrader.preprocessors import SaveAutoGrades
 
-    return [SandboxedExecute if p is Execute else p
-            for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+    from course.gradebook import SaveAutoGradesAtOnce
+
+    swap = {Execute: SandboxedExecute, SaveAutoGrades: SaveAutoGradesAtOnce}
+    return [swap.get(p, p) for p in Autograde.class_traits()["autograde_preprocessors"].default()]

@@ -1,20 +1,29 @@
 """``python -m course grade``: submissions graded in parallel on a Dask LocalCluster.
 
-The same submissions are graded twice in one scratch course: once by plain serial
-``nbgrader autograde`` (the reference for the scores), then by ``course grade`` with two
-workers into a second course; the gradebooks must agree cell by cell. A second
-``course grade`` run grades nothing, since nothing changed.
+The same submissions are graded by plain serial ``nbgrader autograde`` (the reference for the
+scores), then by ``course grade`` with two workers into other courses: one with the default
+SQLite gradebook, one with a real PostgreSQL server that the test setup starts. The gradebooks
+must agree cell by cell. A second run grades nothing, since nothing changed. A worker killed
+in the middle of a submission leaves no grade of it behind, and the next run grades it.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
+import nbformat
+import postgres
+import psutil
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path
 
-from course import grading, sandbox, submissions
+from course import grade, grading, sandbox, submissions
 
 ASSIGNMENT = ASSIGNMENTS[0]
 pytestmark = pytest.mark.skipif(not sandbox.sandbox_available()[0],
@@ -29,39 +38,126 @@ def _course(dest, students):
 
 
 @pytest.fixture(scope="module")
-def two_courses(tmp_path_factory):
-    serial = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("serial"))
-    reference = submissions.reference_for(serial, ASSIGNMENT)
-    release = submissions.read(notebook_path(serial / "release", ASSIGNMENT))
+def serial(tmp_path_factory):
+    """The students' notebooks and the scores plain ``nbgrader autograde`` gives them."""
+    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("serial"))
+    reference = submissions.reference_for(root, ASSIGNMENT)
+    release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
     students = {"reference": reference, "blank": release}
     for mistake in MISTAKES[ASSIGNMENT][:3]:
         students[mistake.student] = submissions.apply_mistake(reference, mistake)
     for student, nb in students.items():
-        submissions.write(nb, notebook_path(serial / "submitted" / student, ASSIGNMENT))
-    grading.nbgrader(["autograde", ASSIGNMENT, "--force"], serial)
-    parallel = _course(tmp_path_factory.mktemp("parallel"), students)
-    run = _grade(parallel)
-    return serial, parallel, run
+        submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
+    grading.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
+    return students, grading.read_scores(root, ASSIGNMENT)
 
 
-def _grade(root, *extra):
+@pytest.fixture(scope="module")
+def parallel(serial, tmp_path_factory):
+    root = _course(tmp_path_factory.mktemp("parallel"), serial[0])
+    return root, _grade(root)
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    why = postgres.unavailable()
+    if why:
+        pytest.skip(why)
+    server = postgres.Server()
+    try:
+        yield server.create_database("gradebook")
+    finally:
+        server.stop()
+
+
+def _grade(root, *extra, env=None):
     return subprocess.run([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--workers", "2",
                            "--no-progress", *extra], cwd=root, capture_output=True, text=True,
-                          timeout=600)
+                          timeout=600, env=env)
 
 
-def test_two_workers_give_the_scores_of_serial_autograde(two_courses):
-    serial, parallel, run = two_courses
+def test_two_workers_give_the_scores_of_serial_autograde(serial, parallel):
+    root, run = parallel
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 graded, 0 skipped (unchanged), 0 failed" in run.stdout
-    assert grading.read_scores(parallel, ASSIGNMENT) == grading.read_scores(serial, ASSIGNMENT)
+    assert grading.read_scores(root, ASSIGNMENT) == serial[1]
 
 
-def test_a_rerun_grades_nothing_new_unless_forced_or_changed(two_courses):
-    _, parallel, _ = two_courses
-    again = _grade(parallel)
+def test_a_postgresql_gradebook_gets_the_same_scores(serial, postgres_url, tmp_path):
+    root = _course(tmp_path / "course", serial[0])
+    (root / "gradebook.db").unlink()  # generate_assignment's; course grade adds it to Postgres
+    run = _grade(root, "--db-url", postgres_url)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "5 graded, 0 skipped (unchanged), 0 failed" in run.stdout
+    assert grading.read_scores(root, ASSIGNMENT, postgres_url) == serial[1]
+    assert not (root / "gradebook.db").exists()  # nor did anything read or write SQLite
+
+
+def test_a_rerun_grades_nothing_new_unless_forced_or_changed(parallel):
+    root, _ = parallel
+    again = _grade(root)
     assert again.returncode == 0 and "0 graded, 5 skipped" in again.stdout, again.stdout
-    path = notebook_path(parallel / "submitted" / "blank", ASSIGNMENT)
+    path = notebook_path(root / "submitted" / "blank", ASSIGNMENT)
     path.write_text(path.read_text().replace("YOUR CODE HERE", "YOUR CODE HERE (edited)", 1))
-    changed = _grade(parallel)
+    changed = _grade(root)
     assert "1 graded, 4 skipped" in changed.stdout, changed.stdout
+
+
+SLEEP = 20  # seconds the slow submission's first cell sleeps: time to find and kill its worker
+
+
+def _busy_worker(proc: psutil.Process) -> psutil.Process | None:
+    """The worker process (a child of ``course grade``) with a kernel running under it."""
+    def is_kernel(p: psutil.Process) -> bool:
+        try:
+            return "kernel" in " ".join(p.cmdline())  # ipykernel, or the sandbox's entry
+        except psutil.Error:  # ended meanwhile, or a zombie not yet reaped
+            return False
+
+    for child in proc.children():
+        if any(is_kernel(p) for p in child.children(recursive=True)):
+            return child
+    return None
+
+
+def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(serial, tmp_path):
+    students, scores = serial
+    slow = copy.deepcopy(students["reference"])
+    slow.cells.insert(0, nbformat.v4.new_code_cell(f"import time\ntime.sleep({SLEEP})"))
+    root = _course(tmp_path / "course", {"reference": students["reference"],
+                                         "blank": students["blank"], "slow": slow})
+    # Dask retries a task whose worker died (distributed.scheduler.allowed-failures, 3 by
+    # default), which would grade it again within this run; 0 shows the failure instead
+    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
+    proc = subprocess.Popen([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--workers",
+                             "2", "--no-progress"], cwd=root, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    markers = [grade._marker(root, ASSIGNMENT, s) for s in ("reference", "blank")]
+    deadline = time.monotonic() + SLEEP + 60
+    victim = None
+    while victim is None and time.monotonic() < deadline and proc.poll() is None:
+        if all(m.exists() for m in markers):  # the others are graded: only "slow" is running
+            victim = _busy_worker(psutil.Process(proc.pid))
+        time.sleep(0.2)
+    assert victim is not None, "no worker was grading the slow submission"
+    time.sleep(1)
+    os.kill(victim.pid, signal.SIGKILL)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1, output
+    assert "2 graded, 0 skipped (unchanged), 1 failed" in output, output
+    assert "FAILED slow: the worker grading it died" in output, output
+    # no half-written grade: no marker, and no score of this run in the gradebook
+    assert not grade._marker(root, ASSIGNMENT, "slow").exists()
+    with grading._gradebook(root) as gb:
+        sub = gb.find_submission(ASSIGNMENT, "slow")
+        auto = [g.auto_score for nb in sub.notebooks for g in nb.grades]
+    assert auto and all(a is None for a in auto), auto
+
+    rerun = _grade(root)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "1 graded, 2 skipped (unchanged), 0 failed" in rerun.stdout, rerun.stdout
+    after = grading.read_scores(root, ASSIGNMENT)
+    assert after["slow"] == scores["reference"]
+    assert {s: after[s] for s in ("reference", "blank")} == {s: scores[s] for s in
+                                                             ("reference", "blank")}
+    assert json.loads(grade._marker(root, ASSIGNMENT, "slow").read_text())["faults"] == []
