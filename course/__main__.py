@@ -28,11 +28,18 @@ def main(argv: list[str] | None = None) -> int:
         description="Run a benchmark and print its figures: 'playground' times one frame of "
                     "the training playground (a training step, a forward pass on a 100 x 100 "
                     "grid, a redraw) against a plain matplotlib redraw; 'sandbox' times "
-                    "autograding reference submissions with and without the grading sandbox.")
-    bench.add_argument("target", choices=["playground", "sandbox"], help="what to benchmark")
+                    "autograding reference submissions with and without the grading sandbox; "
+                    "'grading' times --students submissions (reference and typical mistakes) "
+                    "run raw with nbclient, graded by plain nbgrader autograde, and by course "
+                    "grade with 1 and 2 workers, and prints the ratios.")
+    bench.add_argument("target", choices=["playground", "sandbox", "grading"],
+                       help="what to benchmark")
     bench.add_argument("--frames", type=int, default=200, help="frames to time (default: 200)")
-    bench.add_argument("--students", type=int, default=4,
-                       help="sandbox: reference submissions per grading run (default: 4)")
+    bench.add_argument("--students", type=int, default=None,
+                       help="submissions per grading run (default: 4 for sandbox, 8 for "
+                            "grading)")
+    bench.add_argument("--assignment", default="06-backprop",
+                       help="grading: the assignment to grade (default: 06-backprop)")
     bench.add_argument("--root", type=Path, default=Path.cwd(),
                        help="the course folder holding source/ (default: .)")
     grade = sub.add_parser(
@@ -51,7 +58,32 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.add_argument("--root", type=Path, default=Path.cwd(),
                        help="the course folder holding nbgrader_config.py (default: .)")
+    report = sub.add_parser(
+        "report", help="write an HTML grade report of an assignment (score histogram, "
+                       "pass rate of each exercise)",
+        description="Read ASSIGNMENT's grades from nbgrader's gradebook and write a static "
+                    "HTML page with two PNGs: the score distribution, each exercise's pass "
+                    "rate and mean points, its commonest failure reasons and a table of "
+                    "students. Prints the page's path. Exits 2 if the gradebook has no such "
+                    "assignment or no submission of it.")
+    report.add_argument("assignment")
+    report.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="the course folder holding nbgrader_config.py (default: .)")
+    report.add_argument("--db-url", help="nbgrader's database URL (default: the course's)")
+    report.add_argument("--out", type=Path,
+                        help="folder to write to (default: ROOT/reports/ASSIGNMENT/)")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        from course import report as report_mod
+
+        try:
+            page = report_mod.write_report(args.root, args.assignment, db_url=args.db_url,
+                                           out=args.out)
+        except report_mod.ReportError as exc:
+            print(f"python -m course report: error: {exc}", file=sys.stderr)
+            return 2
+        print(page)
+        return 0
     if args.command == "grade":
         from course import grade as grade_mod
 
@@ -63,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         from course import bench as bench_mod
 
-        return bench_mod.run(args.target, args.root, args.frames, args.students)
+        students = args.students or (8 if args.target == "grading" else 4)
+        return bench_mod.run(args.target, args.root, args.frames, students, args.assignment)
     if args.command == "demo":
         from course import demo as demo_mod
 

@@ -14,6 +14,7 @@ course package itself holds no implementation of a graded function.
 from __future__ import annotations
 
 import ast
+import os
 import sys
 import time
 from pathlib import Path
@@ -116,7 +117,102 @@ def sandbox(root: Path, students: int, repeats: int = 2) -> dict[str, list[float
     return out
 
 
-def run(target: str, root: Path, frames: int, students: int = 4) -> int:
+def _submissions(course: Path, asg: str, students: int) -> list[str]:
+    """Write ``students`` submissions into ``course``: the reference answer and each typical
+    mistake in turn. Returns the student ids."""
+    from course import submissions
+
+    reference = submissions.reference_for(course, asg)
+    mistakes = submissions.load_mistakes(course / "source" / asg)[0]
+    ids = []
+    for i in range(students):
+        k = i % (len(mistakes) + 1)
+        nb = reference if k == 0 else submissions.apply_mistake(reference, mistakes[k - 1])
+        ids.append(f"s{i:03d}-" + ("reference" if k == 0 else mistakes[k - 1].student))
+        submissions.write(nb, submissions.notebook_path(course / "submitted" / ids[-1], asg))
+    return ids
+
+
+def _raw_execution(course: Path, asg: str, ids: list[str]) -> None:
+    """Execute each submitted notebook with nbclient, one kernel each, in turn: no grading.
+
+    The test cells are the instructor's, hidden parts included, as nbgrader runs them: the
+    same code as grading runs, without the sandbox, the judge and the gradebook."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from course import submissions
+
+    source = submissions.read(submissions.notebook_path(course / "source", asg))
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade")
+             and not c.metadata["nbgrader"].get("solution")}
+    for student in ids:
+        path = submissions.notebook_path(course / "submitted" / student, asg)
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in tests:
+                cell.source = tests[grade_id]
+        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+
+
+def grading(root: Path, students: int, asg: str) -> dict[str, float]:
+    """Seconds for each way of running ``students`` submissions of ``asg``, in one scratch
+    copy of the course: raw execution, plain ``nbgrader autograde``, ``course grade`` with 1
+    and with 2 workers (--force, cluster start-up included), and with 1 worker once more
+    with the hidden tests run in the kernel instead of judged by the grader (insecure: it
+    shows what the judge costs)."""
+    import tempfile
+
+    from course import grade
+    from course import grading as nbg
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        course = nbg.scratch_course(root, asg, Path(tmp))
+        ids = _submissions(course, asg, students)
+
+        def timed(label, fn):
+            start = time.perf_counter()
+            fn()
+            out[label] = time.perf_counter() - start
+            print(f"  {label:34}{out[label]:8.1f} s", flush=True)
+
+        timed("raw execution (nbclient)", lambda: _raw_execution(course, asg, ids))
+        timed("nbgrader autograde (serial)",
+              lambda: nbg.nbgrader(["autograde", asg, "--force"], course))
+        in_kernel = {"SandboxedExecute": {"judge_hidden_tests": False}}
+        runs = [("course grade, 1 worker", 1, None), ("course grade, 2 workers", 2, None),
+                ("  the same, tests run in the kernel", 1, in_kernel)]
+        for label, workers, extra in runs:
+            def graded(workers=workers, extra=extra):
+                results = grade.grade(course, asg, workers=workers, force=True, progress=False,
+                                      extra_config=extra, log=lambda *_: None)
+                if any(r.status != "graded" for r in results):
+                    raise RuntimeError(grade.summary(results))
+            timed(label, graded)
+    return out
+
+
+def run(target: str, root: Path, frames: int, students: int = 4,
+        assignment: str = "06-backprop") -> int:
+    if target == "grading":
+        print(f"seconds to run {students} submissions of {assignment} (reference and typical "
+              f"mistakes), {os.cpu_count()} cores:", flush=True)
+        t = grading(root, students, assignment)
+        raw, one, two = (t["raw execution (nbclient)"], t["course grade, 1 worker"],
+                         t["course grade, 2 workers"])
+        print(f"per submission: raw {raw / students:.2f} s, course grade with 1 worker "
+              f"{one / students:.2f} s, with 2 workers {two / students:.2f} s")
+        in_kernel = t["  the same, tests run in the kernel"]
+        print(f"1 worker / raw execution:            x{one / raw:.2f}  (target: at most x1.25)")
+        print(f"  with the tests run in the kernel:  x{in_kernel / raw:.2f}  (so the judge "
+              f"costs {(one - in_kernel) / students:.2f} s per submission)")
+        print(f"nbgrader autograde / 1 worker:       x{t['nbgrader autograde (serial)'] / one:.2f}")
+        print(f"speed-up of 2 workers over 1:        x{one / two:.2f}  (target: at least x1.8)")
+        return 0
     if target == "sandbox":
         results = sandbox(root, students)
         print(f"seconds to autograde {students} reference submissions in one nbgrader run "
@@ -128,7 +224,8 @@ def run(target: str, root: Path, frames: int, students: int = 4) -> int:
         print(f"sandbox cost: x{ratio:.2f}")
         return 0
     if target != "playground":
-        print(f"unknown benchmark {target!r}; available: playground, sandbox", file=sys.stderr)
+        print(f"unknown benchmark {target!r}; available: playground, sandbox, grading",
+              file=sys.stderr)
         return 2
     try:
         results = playground(root, frames)

@@ -44,7 +44,8 @@ class Server:
     def __init__(self) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="course-pg-", dir="/tmp"))
         self.base.chmod(0o755)
-        self.data, self.socket, self.log = self.base / "data", self.base / "socket", self.base / "log"
+        self.data, self.socket = self.base / "data", self.base / "socket"
+        self.log = self.base / "log"
         self.socket.mkdir()
         self.prefix: list[str] = []
         if os.geteuid() == 0:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -161,3 +162,19 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     assert {s: after[s] for s in ("reference", "blank")} == {s: scores[s] for s in
                                                              ("reference", "blank")}
     assert json.loads(grade._marker(root, ASSIGNMENT, "slow").read_text())["faults"] == []
+
+
+def test_the_grading_benchmark_prints_its_figures():
+    """The figures themselves are for people to read (no test asserts a time); this shows
+    that every run of the benchmark happens, grades everything and is reported."""
+    run = subprocess.run([sys.executable, "-m", "course", "bench", "grading", "--students", "2",
+                          "--assignment", ASSIGNMENT], cwd=ROOT, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seconds = dict(re.findall(r"^\s+(\S.*?\S)\s+([\d.]+) s$", run.stdout, re.M))
+    assert set(seconds) == {"raw execution (nbclient)", "nbgrader autograde (serial)",
+                            "course grade, 1 worker", "course grade, 2 workers",
+                            "the same, tests run in the kernel"}, run.stdout
+    assert all(float(s) > 0 for s in seconds.values()), run.stdout
+    for ratio in ("1 worker / raw execution:", "speed-up of 2 workers over 1:"):
+        assert re.search(re.escape(ratio) + r"\s+x\d+\.\d\d", run.stdout), run.stdout

@@ -1,0 +1,285 @@
+"""``python -m course report``: the grade report of a class graded by real nbgrader.
+
+The class is the ``graded`` fixture's: a reference student, a blank one, and one student per
+typical mistake of ``mistakes.py``, each of which breaks exactly its own exercise. So the
+expected pass rate of every exercise follows from ``MISTAKES`` alone. A copy of that course
+gets a submission that was never autograded and a student whose id and failure reason are
+HTML, to check that the first is left out and the second escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ASSIGNMENTS, MISTAKES, ROOT, SCREENSHOTS, notebook_path
+
+from course import grading, report
+
+ASSIGNMENT = ASSIGNMENTS[0]
+CHROMIUM = Path("/usr/bin/chromium")
+HOSTILE = "<img src=x onerror=alert(1)>"  # a student id; no "/" so it can be a folder name
+HOSTILE_REASON = "<script>alert('reason')</script>"
+
+
+class _Tables(HTMLParser):
+    """The text of every table cell of a page: ``tables[i][row][column]``."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _expected(exercises) -> dict[str, tuple[int, int]]:
+    """``{exercise: (passed, graded)}``: the reference passes everything, the blank student
+    nothing, and each mistake student everything but the exercise of its mistake."""
+    mistakes = MISTAKES[ASSIGNMENT]
+    graded = 2 + len(mistakes)
+    return {f: (1 + sum(m.function != f for m in mistakes), graded) for f in exercises}
+
+
+def _exercise_rows(page: str) -> dict[str, list[str]]:
+    exercises, _students = _Tables(page).tables[:2]
+    return {row[0]: row for row in exercises[1:]}
+
+
+def _student_rows(page: str) -> dict[str, list[str]]:
+    return {row[0]: row for row in _Tables(page).tables[1][1:]}
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "course", "report", *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def run(graded):
+    return graded[ASSIGNMENT]
+
+
+@pytest.fixture(scope="module")
+def cli_page(run, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report-cli")
+    proc = _run_cli(ASSIGNMENT, "--root", str(run.root), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(out / "index.html")
+    return out / "index.html"
+
+
+@pytest.fixture(scope="module")
+def edited(run, tmp_path_factory) -> Path:
+    """A copy of the course with a submission never autograded (``late``), a graded student
+    ``HOSTILE`` who failed everything with an HTML failure reason, and an assignment with no
+    submission."""
+    root = tmp_path_factory.mktemp("report-edited") / "course"
+    shutil.copytree(run.root, root)
+    with grading._gradebook(root) as gb:  # the copy's own gradebook.db
+        for student in ("late", HOSTILE):
+            gb.add_student(student)
+            with gb.db.no_autoflush:  # else SQLAlchemy warns about nbgrader's half-built rows
+                gb.add_submission(ASSIGNMENT, student)
+        for nb in gb.find_submission(ASSIGNMENT, HOSTILE).notebooks:
+            for grade in nb.grades:
+                grade.auto_score = 0.0
+        gb.db.commit()
+        gb.add_assignment("empty")
+    blank = nbformat.read(str(notebook_path(root / "autograded" / "blank", ASSIGNMENT)), 4)
+    for cell in blank.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                out.evalue = HOSTILE_REASON
+    path = notebook_path(root / "autograded" / HOSTILE, ASSIGNMENT)
+    path.parent.mkdir(parents=True)
+    nbformat.write(blank, str(path))
+    return root
+
+
+def test_cli_page_gives_each_exercise_its_pass_rate(run, cli_page):
+    """Check that the page's exercise table has the pass rate the mistakes imply."""
+    page = cli_page.read_text()
+    rows = _exercise_rows(page)
+    assert list(rows) == list(run.exercises), "exercises in notebook order"
+    for exercise, (passed, graded) in _expected(run.exercises).items():
+        row = rows[exercise]
+        assert row[1] == f"{run.exercises[exercise]['points']:g}"
+        assert row[2] == f"{100 * passed / graded:.0f}% ({passed} of {graded})", exercise
+
+
+def test_cli_page_names_the_weakest_exercise(run, cli_page):
+    """Check the one-sentence call-out at the top names the exercise fewest students passed."""
+    expected = _expected(run.exercises)
+    low = min(p for p, _ in expected.values())
+    weakest = [f for f, (p, _) in expected.items() if p == low]
+    graded = 2 + len(MISTAKES[ASSIGNMENT])
+    page = cli_page.read_text()
+    text = " ".join(page.split())
+    label = "Weakest exercise" if len(weakest) == 1 else "Weakest exercises"
+    names = ", ".join(f"<b>{f}</b>" for f in weakest)
+    each = "" if len(weakest) == 1 else "each "
+    assert f"{label}: {names}: {each}{low} of {graded} students passed." in text
+
+
+def test_cli_page_lists_each_students_failing_exercises(run, cli_page):
+    """Check the student table: a mistake fails only its own exercise, blank fails all."""
+    rows = _student_rows(cli_page.read_text())
+    assert rows["reference"][4] == "none"
+    assert rows["reference"][1] == rows["reference"][2] == f"{run.scores['reference']['score']:g}"
+    assert rows["blank"][4] == ", ".join(run.exercises)
+    for mistake in MISTAKES[ASSIGNMENT]:
+        assert rows[mistake.student][4] == mistake.function, mistake.student
+        assert rows[mistake.student][1] == f"{run.scores[mistake.student]['score']:g}"
+    assert "<h2>Not graded yet</h2>" not in cli_page.read_text()
+
+
+def test_cli_page_shows_failure_reasons(run, cli_page):
+    """Check each exercise shows the commonest failure reasons, with counts of students."""
+    rows = _exercise_rows(cli_page.read_text())
+    for exercise in run.exercises:
+        # every exercise is failed by the blank student, whose stub raises NotImplementedError
+        assert "NotImplementedError × 1" in rows[exercise][4], rows[exercise][4]
+        assert rows[exercise][4].count("×") <= report.REASONS_SHOWN
+
+
+def test_pngs_are_valid_and_nonempty(cli_page):
+    """Check both charts are real PNGs of a sensible size, referenced by relative path."""
+    from PIL import Image
+
+    page = cli_page.read_text()
+    for name in ("scores.png", "pass-rates.png"):
+        path = cli_page.parent / name
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert 5_000 < len(data) < 500_000, len(data)
+        with Image.open(path) as im:
+            im.verify()
+        with Image.open(path) as im:
+            assert 400 <= im.width <= 1600 and 200 <= im.height <= 1600, im.size
+    # self-contained: the two PNGs beside it are all it loads, and it runs no script
+    assert sorted(re.findall(r'src="([^"]*)"', page)) == ["pass-rates.png", "scores.png"]
+    assert "<script" not in page and "href=" not in page and "<link" not in page
+
+
+def test_write_report_matches_the_cli_numbers(run, tmp_path):
+    """Check ``write_report`` called directly: same numbers, mean points per exercise."""
+    page = report.write_report(run.root, ASSIGNMENT, out=tmp_path / "out")
+    assert page == tmp_path / "out" / "index.html"
+    assert {p.name for p in page.parent.iterdir()} == {"index.html", "scores.png",
+                                                       "pass-rates.png"}
+    data = report.collect(run.root, ASSIGNMENT)
+    expected = _expected(run.exercises)
+    assert {e.name: (e.passed, e.graded) for e in data.exercises} == expected
+    assert data.not_graded == []
+    for e in data.exercises:
+        earned = sum(sum(run.scores[s]["cells"][t][0] for t in e.tests) for s in run.scores)
+        assert e.mean_points == pytest.approx(earned / len(run.scores))
+    percents = sorted(100 * s["score"] / s["max_score"] for s in run.scores.values())
+    assert sorted(data.percents) == pytest.approx(percents)
+
+
+def test_not_graded_submission_is_left_out(run, edited):
+    """Check a submission without autograder scores is listed apart and counts nowhere."""
+    page_path = report.write_report(edited, ASSIGNMENT)
+    assert page_path == edited / "reports" / ASSIGNMENT / "index.html"
+    page = page_path.read_text()
+    data = report.collect(edited, ASSIGNMENT)
+    assert data.not_graded == ["late"]
+    assert "late" not in _student_rows(page)
+    assert "<h2>Not graded yet</h2>" in page and "<li>late</li>" in page
+    assert "<li><b>1</b>not graded yet</li>" in page
+    # HOSTILE is graded with zero everywhere: one more graded student, no more passes
+    for e in data.exercises:
+        passed, graded = _expected(run.exercises)[e.name]
+        assert (e.passed, e.graded) == (passed, graded + 1), e.name
+
+
+def test_student_text_is_escaped(edited, tmp_path):
+    """Check a student id and a failure reason that are HTML reach the page only escaped."""
+    page = report.write_report(edited, ASSIGNMENT, out=tmp_path).read_text()
+    assert HOSTILE not in page and "<script" not in page
+    assert html.escape(HOSTILE) in page
+    assert html.escape(HOSTILE_REASON) in page
+    assert _student_rows(page)[HOSTILE][1:4] == ["0", "20", "0%"]
+
+
+def test_cli_exits_2_without_assignment_or_submission(edited, tmp_path, capsys):
+    """Check the CLI explains, without a traceback, why there is nothing to report."""
+    from course.__main__ import main
+
+    proc = _run_cli("no-such-assignment", "--root", str(edited), "--out", str(tmp_path))
+    assert proc.returncode == 2, proc.stderr
+    assert "no assignment 'no-such-assignment'" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    # the same code path in this process, which spares the second start-up
+    assert main(["report", "empty", "--root", str(edited), "--out", str(tmp_path)]) == 2
+    assert "no submission of 'empty'" in capsys.readouterr().err
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_weakest_sentence_on_a_tie():
+    """Check a tie names every weakest exercise, and an ungraded class says so."""
+    exercises = [report.ExerciseStats("a", 2, ["a_t"], passed=1, graded=3),
+                 report.ExerciseStats("b", 1, ["b_t"], passed=3, graded=3),
+                 report.ExerciseStats("c<", 1, ["c_t"], passed=1, graded=3)]
+    data = report.ClassReport(ASSIGNMENT, report.datetime.datetime(2024, 1, 1), exercises,
+                              [], [])
+    page = report.render_html(data)
+    assert ("Weakest exercises: <b>a</b>, <b>c&lt;</b>: each 1 of 3 students passed."
+            in page)
+    empty = report.ClassReport(ASSIGNMENT, data.written,
+                               [report.ExerciseStats("a", 2, ["a_t"])], [], ["x"])
+    assert "No submission has been graded yet." in report.render_html(empty)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no {CHROMIUM}")
+def test_page_in_chromium(cli_page):
+    """Check the page loads both images in a real browser; keep a full-page screenshot."""
+    from playwright.sync_api import sync_playwright
+
+    shot = SCREENSHOTS / "report" / f"{ASSIGNMENT}.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=["--no-sandbox", "--disable-gpu",
+                                           "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(cli_page.as_uri())
+            page.wait_for_load_state("load")
+            widths = page.eval_on_selector_all(
+                "img", "imgs => imgs.map(i => [i.getAttribute('src'), i.naturalWidth])")
+            assert sorted(src for src, _ in widths) == ["pass-rates.png", "scores.png"]
+            assert all(width > 0 for _, width in widths), widths
+            assert page.title() == f"Grade report: {ASSIGNMENT}"
+            assert errors == []
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
