@@ -681,7 +681,7 @@ class Session:
         poller = zmq.asyncio.Poller()
         for sock in channels:
             poller.register(sock, zmq.POLLIN)
-        for sock in ([self._listener] if self._listener else []) + self._conns:
+        for sock in self._plain_sockets():
             poller.register(sock, zmq.POLLIN)
         payloads: list[str] = []
         reply = None
@@ -754,11 +754,12 @@ class Session:
             pass
         raise KernelStopped(reason + "; the grader stopped the kernel")
 
+    def _plain_sockets(self) -> list[socket.socket]:
+        """The callback listener and its connections (the Unix sockets, not Jupyter's)."""
+        return ([self._listener] if self._listener else []) + self._conns
+
     def _by_fd(self, fd: int):
-        for sock in ([self._listener] if self._listener else []) + self._conns:
-            if sock.fileno() == fd:
-                return sock
-        return None
+        return next((s for s in self._plain_sockets() if s.fileno() == fd), None)
 
     def _serve(self, conn: socket.socket, until: float) -> bool:
         """Answer the calls of a stub on ``conn``; False (and the connection closed) when the
