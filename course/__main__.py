@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--students", type=int, default=None,
                        help="submissions per grading run (default: 4 for sandbox, 8 for "
                             "grading)")
+    bench.add_argument("--rounds", type=int, default=2,
+                       help="grading: rounds of runs, the best of which counts (default: 2)")
     bench.add_argument("--assignment", default="06-backprop",
                        help="grading: the assignment to grade (default: 06-backprop)")
     bench.add_argument("--root", type=Path, default=Path.cwd(),
@@ -96,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         from course import bench as bench_mod
 
         students = args.students or (8 if args.target == "grading" else 4)
-        return bench_mod.run(args.target, args.root, args.frames, students, args.assignment)
+        return bench_mod.run(args.target, args.root, args.frames, students, args.assignment,
+                             args.rounds)
     if args.command == "demo":
         from course import demo as demo_mod
 

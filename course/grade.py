@@ -28,8 +28,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course import gradebook
-
 __all__ = ["GradeResult", "find_submissions", "grade", "submission_digest"]
 
 MARKER = ".course-grade.json"
@@ -43,6 +41,7 @@ class GradeResult:
     status: str  # "graded", "skipped" or "failed"
     seconds: float = 0.0
     reason: str = ""
+    started: float = 0.0  # time.time() when the worker began it
     faults: list[str] = field(default_factory=list)
 
 
@@ -102,18 +101,38 @@ def _config(root: str, db_url: str):
     return _WORKER_STATE[key]
 
 
+def _without_iri_grammar() -> None:
+    """jsonschema, which nbformat loads, builds a grammar for IRI strings at import when
+    the optional ``rfc3987-syntax`` is installed (Jupyter's server brings it): a second of
+    CPU in every process, for a string format that no notebook or nbgrader schema uses.
+    Grading processes do without it (a no-op once jsonschema is loaded)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # its import fails: jsonschema skips it
+
+
+def warm_up() -> float:
+    """Import what grading needs (runs once in each new worker); the seconds it took."""
+    started = time.perf_counter()
+    _without_iri_grammar()
+    import nbgrader.apps  # noqa: F401
+
+    import course.sandbox  # noqa: F401
+    return time.perf_counter() - started
+
+
 def grade_submission(root: str, assignment: str, student: str, db_url: str,
                      digest: str, extra_config: dict | None = None) -> GradeResult:
     """Autograde one submission with nbgrader's API (runs inside a Dask worker)."""
     import copy
 
+    began, started = time.time(), time.perf_counter()
+    warm_up()
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")  # alembic
-    started = time.perf_counter()
     config = copy.deepcopy(_config(root, db_url))
     for section, values in (extra_config or {}).items():
         for key, value in values.items():
@@ -126,13 +145,14 @@ def grade_submission(root: str, assignment: str, student: str, db_url: str,
     seconds = time.perf_counter() - started
     if not result.get("success"):
         reason = (result.get("error") or result.get("log") or "nbgrader failed").strip()
-        return GradeResult(student, "failed", seconds, reason.splitlines()[-1][:500])
+        return GradeResult(student, "failed", seconds, reason.splitlines()[-1][:500],
+                           started=began)
     faults = _faults(Path(root), assignment, student)
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 3),
                                "faults": faults}))
     os.replace(tmp, marker)  # last: a killed worker leaves no marker behind
-    return GradeResult(student, "graded", seconds, faults=faults)
+    return GradeResult(student, "graded", seconds, faults=faults, started=began)
 
 
 def _faults(root: Path, assignment: str, student: str) -> list[str]:
@@ -150,8 +170,9 @@ def _faults(root: Path, assignment: str, student: str) -> list[str]:
 # the client side
 
 
-def _ensure_assignment(root: Path, assignment: str, db_url: str, log) -> None:
-    """The gradebook must know the assignment (its cells come from generate_assignment)."""
+def _prepare_gradebook(root: Path, assignment: str, db_url: str, log) -> set[str]:
+    """Make sure the gradebook knows the assignment (its cells come from
+    generate_assignment); return the students it holds a submission of it for."""
     from nbgrader.api import Gradebook, MissingEntry
 
     from course import grading
@@ -160,47 +181,69 @@ def _ensure_assignment(root: Path, assignment: str, db_url: str, log) -> None:
     with Gradebook(db_url, course_id=course_id) as gb:
         try:
             gb.find_assignment(assignment)
-            return
         except MissingEntry:
             pass
+        else:
+            return {s.student.id for s in gb.assignment_submissions(assignment)}
     log(f"the gradebook has no assignment {assignment}: running nbgrader generate_assignment")
     grading.nbgrader(["generate_assignment", assignment, "--force",
                       f"--CourseDirectory.db_url={db_url}"], root)
+    return set()
+
+
+def _start(workers: int, scheduler: str | None):
+    """A Dask client: on the scheduler at ``scheduler``, else on a new LocalCluster."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, memory_limit=0)
+    return Client(cluster), cluster
 
 
 def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | None = None,
           db_url: str | None = None, force: bool = False, progress: bool = True,
           extra_config: dict | None = None, log=print) -> list[GradeResult]:
-    """Grade every submission of ``assignment`` in ``root``; return one result each."""
-    from distributed import Client, LocalCluster, as_completed
+    """Grade every submission of ``assignment`` in ``root``; return one result each.
+
+    A submission is skipped when its marker holds the digest of its files and the
+    gradebook (this ``db_url``'s) holds a submission of it: a gradebook that was replaced
+    or never saw the grades gets them again."""
+    _without_iri_grammar()
+    from distributed import as_completed
     from tqdm import tqdm
+
+    from course import gradebook
 
     root = Path(root).resolve()
     db_url = gradebook.db_url(root, db_url)
     submissions = find_submissions(root, assignment)
     if not submissions:
         raise SystemExit(f"no submissions of {assignment} in {root / 'submitted'}")
-    _ensure_assignment(root, assignment, db_url, log)
-    results: list[GradeResult] = []
-    todo = {}
-    for student, folder in submissions.items():
-        digest = submission_digest(folder)
-        if not force and already_graded(root, assignment, student, digest):
-            results.append(GradeResult(student, "skipped"))
-        else:
-            todo[student] = digest
-    log(f"{assignment}: {len(submissions)} submissions, {len(todo)} to grade, "
-        f"{len(results)} unchanged since they were graded")
-    if not todo:
-        return results
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=0)
-        client = Client(cluster)
+    digests = {student: submission_digest(folder) for student, folder in submissions.items()}
+    marked = {s for s, d in digests.items()
+              if not force and already_graded(root, assignment, s, d)}
+    client = cluster = None
+    warming = []
     try:
+        if len(marked) < len(digests):
+            # some are to be graded for sure: the workers import nbgrader meanwhile
+            client, cluster = _start(workers, scheduler)
+            warming = [client.submit(warm_up, pure=False, workers=[w], allow_other_workers=False)
+                       for w in client.scheduler_info()["workers"]]
+        in_gradebook = _prepare_gradebook(root, assignment, db_url, log)
+        todo = {s: d for s, d in digests.items() if s not in marked or s not in in_gradebook}
+        results = [GradeResult(s, "skipped") for s in digests if s not in todo]
+        lost = len(marked - in_gradebook)
+        log(f"{assignment}: {len(submissions)} submissions, {len(todo)} to grade, "
+            f"{len(results)} unchanged since they were graded"
+            + (f" ({lost} graded before but missing from this gradebook, graded again)"
+               if lost else ""))
+        if not todo:
+            return results
+        if client is None:
+            client, cluster = _start(workers, scheduler)
         futures = {client.submit(grade_submission, str(root), assignment, student, db_url,
                                  digest, extra_config, pure=False, key=f"grade-{student}"):
                    student for student, digest in todo.items()}
@@ -215,7 +258,9 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
             bar.update()
         bar.close()
     finally:
-        client.close()
+        del warming
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
     return sorted(results, key=lambda r: r.student)

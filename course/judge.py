@@ -17,9 +17,14 @@ the only way to pass is to return the right values.
 The hidden code can also swap reference functions in for the student's own for
 the length of a block (:func:`swapped_functions`): the kernel then gets stubs that
 ask the grader to compute the reference result, so no reference code enters the
-kernel either. The stubs talk to the grader over a Unix socket of their own, beside
-the kernel's sockets: a training loop calls them thousands of times, and a round trip
-there costs a small fraction of one through Jupyter's messages.
+kernel either.
+
+All of this travels over one Unix socket beside the kernel's own sockets: for each hidden
+test the grader starts :func:`kernel_serve` in the kernel as one cell, which answers the
+grader's requests (describe a name, call a function, swap stand-ins in and out) until the
+test is over, and through which the stand-ins call back.  A round trip costs a small
+fraction of one through Jupyter's messages, which matters when a training loop calls a
+stand-in thousands of times.
 
 This module is imported on both sides; it needs only the standard library and
 numpy at import time.
@@ -47,7 +52,6 @@ from contextlib import contextmanager
 
 import numpy as np
 
-MIME = "application/x-course-judge+json"
 FRAME = struct.Struct("!I")  # a callback's bytes are preceded by their length
 MAX_PAYLOAD = 64 * 1024**2  # bytes of JSON one call may send back
 MAX_DEPTH = 64
@@ -55,7 +59,7 @@ MAX_DEPTH = 64
 # the modules a hidden test may use by name, besides the student's functions
 TRUSTED_NAMES = ("np", "numpy", "math", "itertools", "functools", "checks", "gradcheck", "data")
 
-__all__ = ["MIME", "JudgeError", "RemoteFunction", "pack", "swapped_functions", "unpack"]
+__all__ = ["JudgeError", "RemoteFunction", "pack", "swapped_functions", "unpack"]
 
 
 class JudgeError(RuntimeError):
@@ -91,18 +95,25 @@ class RngState:
         self.state = state
 
 
-def _npy(array: np.ndarray) -> list:
-    """``[dtype, shape, base64 of the bytes in C order]``."""
+def _npy(array: np.ndarray, blobs: list | None) -> list:
+    """``[dtype, shape, data]``: the data is the base64 of the bytes in C order, or, when
+    ``blobs`` is a list, the index of those bytes appended to it."""
     array = np.asarray(array, order="C")
-    return [array.dtype.str, list(array.shape), base64.b64encode(array.tobytes()).decode("ascii")]
+    if blobs is None:
+        return [array.dtype.str, list(array.shape),
+                base64.b64encode(array.tobytes()).decode("ascii")]
+    blobs.append(array.tobytes())
+    return [array.dtype.str, list(array.shape), len(blobs) - 1]
 
 
-def pack(value, *, strict: bool = True, _depth: int = 0):
+def pack(value, *, strict: bool = True, blobs: list | None = None, _depth: int = 0):
     """``value`` as a JSON-ready tree of plain data.
 
     ``strict`` raises ``TypeError`` for anything that is not numbers, strings,
     booleans, ``None``, arrays, numpy scalars, lists, tuples, dicts and random
-    generators; otherwise such values become an :class:`Opaque` marker.
+    generators; otherwise such values become an :class:`Opaque` marker.  With a list
+    as ``blobs``, the arrays' bytes go there instead of into the tree as base64 (see
+    :func:`encode_message`).
     """
     if _depth > MAX_DEPTH:
         raise TypeError("the value is nested too deeply")
@@ -111,7 +122,7 @@ def pack(value, *, strict: bool = True, _depth: int = 0):
     if isinstance(value, np.generic):
         if value.dtype.kind == "O":
             raise TypeError("a numpy object scalar")
-        return {"__np__": _npy(np.asarray(value))}
+        return {"__np__": _npy(np.asarray(value), blobs)}
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
@@ -126,10 +137,10 @@ def pack(value, *, strict: bool = True, _depth: int = 0):
             if strict:
                 raise TypeError("an array of Python objects (dtype=object)")
             return {"__opaque__": "ndarray of objects"}
-        return {"__nd__": _npy(array)}
+        return {"__nd__": _npy(array, blobs)}
+    kids = {"strict": strict, "blobs": blobs, "_depth": _depth + 1}
     if isinstance(value, np.random.Generator):
-        return {"__rng__": pack(value.bit_generator.state, strict=strict, _depth=_depth + 1)}
-    kids = {"strict": strict, "_depth": _depth + 1}
+        return {"__rng__": pack(value.bit_generator.state, **kids)}
     if isinstance(value, tuple):
         return {"__tuple__": [pack(v, **kids) for v in value]}
     if isinstance(value, list):
@@ -144,7 +155,7 @@ def pack(value, *, strict: bool = True, _depth: int = 0):
 _KINDS = set("biufc")  # booleans, integers, floats, complex numbers: nothing else
 
 
-def _load_npy(body) -> np.ndarray:
+def _load_npy(body, blobs) -> np.ndarray:
     if type(body) is not list or len(body) != 3:
         raise Unreadable("a malformed array")
     dtype_str, shape, text = body
@@ -157,12 +168,17 @@ def _load_npy(body) -> np.ndarray:
     if type(shape) is not list or len(shape) > 32 \
             or not all(type(n) is int and 0 <= n for n in shape):
         raise Unreadable("an array with a malformed shape")
-    if type(text) is not str:
+    if type(text) is int and blobs is not None:
+        if not 0 <= text < len(blobs):
+            raise Unreadable("an array whose data is missing")
+        raw = blobs[text]
+    elif type(text) is str:
+        try:
+            raw = base64.b64decode(text.encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError):
+            raise Unreadable("an array whose data is not base64") from None
+    else:
         raise Unreadable("an array whose data is not text")
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (ValueError, UnicodeEncodeError):
-        raise Unreadable("an array whose data is not base64") from None
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise Unreadable("an array whose data does not fill its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
@@ -176,9 +192,10 @@ def _hashable(key):
     return key
 
 
-def unpack(tree, _depth: int = 0):
+def unpack(tree, blobs: list | None = None, _depth: int = 0):
     """Read a tree made by :func:`pack` into new plain Python and numpy objects.
 
+    ``blobs`` holds the arrays' bytes when the tree came with them (:func:`read_message`).
     Anything else raises :class:`Unreadable`; nothing in ``tree`` is executed.
     """
     if _depth > MAX_DEPTH:
@@ -189,27 +206,28 @@ def unpack(tree, _depth: int = 0):
         raise Unreadable(f"unexpected data ({type(tree).__name__})")
     (tag, body), = tree.items()
     if tag == "__nd__":
-        return _load_npy(body)
+        return _load_npy(body, blobs)
     if tag == "__np__":
-        array = _load_npy(body)
+        array = _load_npy(body, blobs)
         if array.ndim != 0:
             raise Unreadable("a numpy scalar that is not 0-dimensional")
         return array[()]
     if tag in ("__tuple__", "__list__", "__dict__") and type(body) is not list:
         raise Unreadable(f"a malformed {tag.strip('_')}")
     if tag == "__tuple__":
-        return tuple(unpack(v, _depth + 1) for v in body)
+        return tuple(unpack(v, blobs, _depth + 1) for v in body)
     if tag == "__list__":
-        return [unpack(v, _depth + 1) for v in body]
+        return [unpack(v, blobs, _depth + 1) for v in body]
     if tag == "__dict__":
         out = {}
         for pair in body:
             if type(pair) is not list or len(pair) != 2:
                 raise Unreadable("a malformed dict entry")
-            out[_hashable(unpack(pair[0], _depth + 1))] = unpack(pair[1], _depth + 1)
+            out[_hashable(unpack(pair[0], blobs, _depth + 1))] = unpack(pair[1], blobs,
+                                                                        _depth + 1)
         return out
     if tag == "__rng__":
-        state = unpack(body, _depth + 1)
+        state = unpack(body, blobs, _depth + 1)
         if type(state) is not dict:
             raise Unreadable("a malformed random generator state")
         return RngState(state)
@@ -231,6 +249,45 @@ def read_payload(text) -> dict:
     if type(payload) is not dict:
         raise Unreadable("a reply that is not a JSON object")
     return payload
+
+
+MAX_BLOBS = 100_000
+
+
+def encode_message(payload: dict, blobs: list) -> bytes:
+    """A message for the grader: the length of the JSON, the JSON (whose ``"blobs"`` lists
+    the sizes of the arrays' bytes), then those bytes, with no base64 in between."""
+    try:
+        head = json.dumps(dict(payload, blobs=[len(b) for b in blobs])).encode()
+    except (TypeError, ValueError) as exc:
+        blobs = []
+        head = json.dumps({"kind": payload.get("kind"), "nonce": payload.get("nonce"),
+                           "status": "unsendable", "blobs": [],
+                           "message": f"the reply could not be written ({exc})"}).encode()
+    return FRAME.pack(len(head)) + head + b"".join(blobs)
+
+
+def read_message(data: bytes) -> tuple[dict, list]:
+    """``(payload, blobs)`` of a message from the kernel (see :func:`encode_message`),
+    checked: the sizes must be whole numbers that add up to exactly the bytes that follow."""
+    if len(data) < FRAME.size:
+        raise Unreadable("a message too short to have a header")
+    (size,) = FRAME.unpack_from(data)
+    if size > len(data) - FRAME.size:
+        raise Unreadable("a message shorter than its header says")
+    payload = read_payload(bytes(data[FRAME.size:FRAME.size + size]).decode("utf-8", "replace"))
+    sizes = payload.get("blobs", [])
+    if type(sizes) is not list or len(sizes) > MAX_BLOBS \
+            or not all(type(n) is int and n >= 0 for n in sizes):
+        raise Unreadable("a malformed list of array sizes")
+    start = FRAME.size + size
+    if sum(sizes) != len(data) - start:
+        raise Unreadable("array bytes that do not add up to their sizes")
+    view, blobs = memoryview(data), []
+    for n in sizes:
+        blobs.append(view[start:start + n])
+        start += n
+    return payload, blobs
 
 
 def write_back(original, after) -> None:
@@ -276,7 +333,8 @@ def _mutable(value) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# the kernel side: small functions the grader calls by sending code to the kernel
+# the kernel side: while the grader judges one hidden test, the kernel runs kernel_serve, which
+# reads the grader's requests from a Unix socket and answers each one there as JSON
 
 
 def _user_namespace() -> dict:
@@ -296,18 +354,7 @@ def kernel_global(name: str):
     return _user_namespace()[name]
 
 
-def _publish(payload: dict) -> None:
-    from IPython.display import publish_display_data
-
-    try:
-        text = json.dumps(payload)
-    except (TypeError, ValueError) as exc:
-        text = json.dumps({"nonce": payload.get("nonce"), "status": "unsendable",
-                           "message": f"the reply could not be written ({exc})"})
-    publish_display_data({MIME: text})
-
-
-def _describe_object(obj) -> dict:
+def _describe_object(obj, blobs: list) -> dict:
     if callable(obj):
         info = {"kind": "callable", "module": str(getattr(obj, "__module__", None)),
                 "name": str(getattr(obj, "__name__", type(obj).__name__))}
@@ -321,50 +368,47 @@ def _describe_object(obj) -> dict:
             pass
         return info
     try:
-        return {"kind": "value", "value": pack(obj)}
+        return {"kind": "value", "value": pack(obj, blobs=blobs)}
     except TypeError as exc:
         return {"kind": "opaque", "type": f"{exc}"}
 
 
-def kernel_describe(request: str) -> None:
-    """Say what each requested name is in the student's namespace."""
-    req = pickle.loads(base64.b64decode(request))
+def kernel_describe(req: dict, blobs: list) -> dict:
+    """What each requested name is in the student's namespace."""
     ns = _user_namespace()
-    names = {name: (_describe_object(ns[name]) if name in ns else {"kind": "missing"})
-             for name in req["names"]}
-    _publish({"nonce": req["nonce"], "status": "ok", "names": names})
+    return {"status": "ok",
+            "names": {name: (_describe_object(ns[name], blobs) if name in ns
+                             else {"kind": "missing"}) for name in req["names"]}}
 
 
-def kernel_call(request: str) -> None:
-    """Call one of the student's functions with the grader's arguments; publish the outcome."""
-    req = pickle.loads(base64.b64decode(request))
-    nonce = req["nonce"]
-    out: dict = {"nonce": nonce}
+def kernel_call(req: dict, blobs: list) -> dict:
+    """Call one of the student's functions with the grader's arguments; say what happened
+    (the arrays' bytes go to ``blobs``)."""
+    out: dict = {}
+    args, kwargs = req["args"], req["kwargs"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(**req["errstate"]):
             try:
                 fn = _user_namespace()[req["name"]]
-                args, kwargs = req["args"], req["kwargs"]
                 result = fn(*args, **kwargs)
             except BaseException as exc:  # noqa: BLE001 - everything is reported, nothing kept
                 tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
                 out.update(status="error", type=type(exc).__name__, message=str(exc)[:4000],
                            traceback="".join(tb[-12:])[-6000:])
-                args, kwargs = req["args"], req["kwargs"]
                 result = None
             else:
                 out["status"] = "ok"
     if out["status"] == "ok":
         try:
-            out["result"] = pack(result)
+            out["result"] = pack(result, blobs=blobs)
         except TypeError as exc:
             out.update(status="unsendable", message=f"it returned {exc}, which the grader "
                        "cannot read: return numbers, arrays, lists, tuples or dicts")
-    out["args"] = pack(list(args), strict=False)
-    out["kwargs"] = pack(dict(kwargs), strict=False)
+    out["args"] = pack(list(args), strict=False, blobs=blobs)
+    out["kwargs"] = pack(dict(kwargs), strict=False, blobs=blobs)
     out["warnings"] = [[w.category.__name__, str(w.message)[:500]] for w in caught[:20]]
-    _publish(out)
+    return out
 
 
 def send_frame(sock: socket.socket, data: bytes) -> None:
@@ -389,24 +433,24 @@ def recv_frame(sock: socket.socket, limit: int = MAX_PAYLOAD) -> bytes:
     return exactly(size)
 
 
-_CHANNELS: dict = {}  # patch nonce -> the stubs' connection to the grader
-_ENDED: set = set()  # patch nonces whose block is over: their stubs refuse to call
+_LINK: list = []  # the connection to the grader, while kernel_serve runs
+_ENDED: set = set()  # patches whose block is over: their stubs refuse to call
+_SAVED: dict = {}
+_MISSING = object()
 
 
-def _callback_stub(name: str, nonce: str, address: str):
+def _callback_stub(name: str, patch: str):
     def stub(*args, **kwargs):
-        if nonce in _ENDED:
+        if patch in _ENDED or not _LINK:
             raise RuntimeError(f"this {name} was the grader's stand-in for one test and is no "
                                "longer valid")
-        request = json.dumps({"nonce": nonce, "name": name,
-                              "args": pack(list(args), strict=False),
-                              "kwargs": pack(dict(kwargs), strict=False)})
-        sock = _CHANNELS.get(nonce)
-        if sock is None:
-            sock = _CHANNELS[nonce] = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.connect(address)
-        send_frame(sock, request.encode())
-        status, value = pickle.loads(recv_frame(sock))
+        link = _LINK[-1]
+        blobs: list = []
+        send_frame(link, encode_message({"kind": "callback", "patch": patch, "name": name,
+                                         "args": pack(list(args), strict=False, blobs=blobs),
+                                         "kwargs": pack(dict(kwargs), strict=False,
+                                                        blobs=blobs)}, blobs))
+        status, value = pickle.loads(recv_frame(link))
         if status == "ok":
             return value
         raise value
@@ -415,22 +459,16 @@ def _callback_stub(name: str, nonce: str, address: str):
     return stub
 
 
-_SAVED: dict = {}
-
-
-def kernel_patch(request: str) -> None:
+def kernel_patch(req: dict, blobs: list) -> dict:
     """Put grader-backed stubs in place of the named functions (see swapped_functions)."""
-    req = pickle.loads(base64.b64decode(request))
     ns = _user_namespace()
-    saved = {name: ns.get(name, _MISSING) for name in req["names"]}
-    _SAVED[req["nonce"]] = saved
+    _SAVED[req["patch"]] = {name: ns.get(name, _MISSING) for name in req["names"]}
     for name in req["names"]:
-        ns[name] = _callback_stub(name, req["nonce"], req["address"])
-    _publish({"nonce": req["nonce"], "status": "ok"})
+        ns[name] = _callback_stub(name, req["patch"])
+    return {"status": "ok"}
 
 
-def kernel_unpatch(request: str) -> None:
-    req = pickle.loads(base64.b64decode(request))
+def kernel_unpatch(req: dict, blobs: list) -> dict:
     ns = _user_namespace()
     for name, value in _SAVED.pop(req["patch"], {}).items():
         if value is _MISSING:
@@ -438,15 +476,40 @@ def kernel_unpatch(request: str) -> None:
         else:
             ns[name] = value
     _ENDED.add(req["patch"])
-    channel = _CHANNELS.pop(req["patch"], None)
-    if channel is not None:
-        channel.close()
-    _publish({"nonce": req["nonce"], "status": "ok"})
+    return {"status": "ok"}
 
 
-_MISSING = object()
+def kernel_serve(request: str) -> None:
+    """Answer the grader's requests for one hidden test, until it says the test is over.
 
-
+    Runs as one cell in the student's kernel: the student's functions are called here,
+    their output and ``input()`` go through Jupyter as in any cell, and the grader's
+    stand-ins (:func:`swapped_functions`) call back over the same connection."""
+    req = pickle.loads(base64.b64decode(request))
+    link = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    link.connect(req["address"])
+    _LINK.append(link)
+    try:
+        send_frame(link, encode_message({"kind": "hello", "nonce": req["nonce"]}, []))
+        while True:
+            op = pickle.loads(recv_frame(link))
+            handler = {"call": kernel_call, "describe": kernel_describe, "patch": kernel_patch,
+                       "unpatch": kernel_unpatch}.get(op.get("op"))
+            if handler is None:  # "end"
+                break
+            out, blobs = {"kind": "reply", "nonce": op.get("nonce")}, []
+            try:
+                out.update(handler(op, blobs))
+            except Exception as exc:  # noqa: BLE001 - e.g. a name whose attributes raise
+                blobs = []
+                out.update(status="error", type=type(exc).__name__,
+                           message=f"the grader's request failed in your kernel: {exc}"[:4000])
+            send_frame(link, encode_message(out, blobs))
+    except (KeyboardInterrupt, ConnectionError, OSError):
+        pass  # an interrupt between two requests, or the grader went: the test is over
+    finally:
+        _LINK.remove(link)
+        link.close()
 # ---------------------------------------------------------------------------------------------
 # the grader side
 
@@ -564,11 +627,11 @@ def free_names(code: str) -> set[str]:
     return used - assigned - set(dir(builtins))
 
 
-def make_request(**fields) -> str:
+def make_request(**fields) -> bytes:
     """A request for the kernel side, pickled (cloudpickle for the hidden tests' lambdas)."""
     import cloudpickle
 
-    return base64.b64encode(cloudpickle.dumps(fields)).decode("ascii")
+    return cloudpickle.dumps(fields)
 
 
 def new_nonce() -> str:
@@ -590,8 +653,11 @@ class Session:
     """The grader's link to one student kernel while hidden tests are judged.
 
     ``client`` is the running ``nbclient.NotebookClient`` (the grader's Execute
-    preprocessor): its kernel client sends the requests, its kernel manager
-    interrupts or stops the kernel when a call runs past its time limit.
+    preprocessor): its kernel client starts :func:`kernel_serve` in the kernel once per
+    hidden test, its kernel manager interrupts or stops the kernel when a call runs past
+    its time limit.  Requests and replies then go over a Unix socket beside the kernel's
+    own sockets (the sandbox shares that folder with the kernel): a round trip there costs
+    a few hundred microseconds, against several milliseconds for a Jupyter message.
     """
 
     def __init__(self, client, *, call_timeout: float, grace: float, deadline: float, log=None):
@@ -605,10 +671,13 @@ class Session:
         self._listener: socket.socket | None = None
         self._address = ""
         self._own_dir = ""
-        self._conns: list[socket.socket] = []
+        self._link: socket.socket | None = None  # the connection to kernel_serve
+        self._serving: str | None = None  # msg_id of the running kernel_serve request
+        self._reply = None  # its execute_reply, once seen
+        self._idle = False  # its idle status, once seen
 
     def _listen(self) -> str:
-        """The address of the Unix socket the kernel's stubs call back on (made on first use,
+        """The address of the Unix socket kernel_serve connects to (made on first use,
         beside the kernel's own sockets, which the sandbox shares with the kernel)."""
         if self._listener is None:
             import os
@@ -626,13 +695,16 @@ class Session:
             self._listener, self._address = listener, address
         return self._address
 
+    def _drop_link(self) -> None:
+        if self._link is not None:
+            self._link.close()
+            self._link = None
+
     def close(self) -> None:
         import os
         import shutil
 
-        for conn in self._conns:
-            conn.close()
-        self._conns = []
+        self._drop_link()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -643,29 +715,75 @@ class Session:
         if self._own_dir:
             shutil.rmtree(self._own_dir, ignore_errors=True)
 
-    # -- requests --------------------------------------------------------------------------
+    # -- the conversation with kernel_serve --------------------------------------------------
 
-    def _request(self, func: str, *, nonce: str | None = None, **fields) -> dict:
+    def _request(self, op: str, **fields) -> tuple[dict, list]:
+        """Send one request to the kernel; return its reply: the JSON and the arrays' bytes."""
         from jupyter_core.utils import run_sync
 
-        nonce = nonce or new_nonce()
+        nonce = new_nonce()
         try:
-            blob = make_request(nonce=nonce, **fields)
+            blob = make_request(op=op, nonce=nonce, **fields)
         except Exception as exc:  # noqa: BLE001 - a test argument the grader cannot send
             raise JudgeError(f"the grader could not send the arguments ({exc})") from None
-        code = f"__import__('course.judge', fromlist=['judge']).{func}({blob!r})"
-        payloads, reply = run_sync(self._exchange)(code)
-        for text in payloads:
-            payload = read_payload(text)
-            if payload.get("nonce") == nonce:
-                return payload
-        content = (reply or {}).get("content", {})
-        if content.get("status") == "error":
-            raise JudgeError(f"the student's kernel could not run the grader's request: "
-                             f"{content.get('ename')}: {content.get('evalue')}")
-        raise JudgeError("the student's kernel sent no answer to the grader's request")
+        return run_sync(self._converse)(blob, nonce)
 
-    async def _exchange(self, code: str):
+    async def _converse(self, blob: bytes, nonce: str) -> tuple[dict, list]:
+        for attempt in range(2):
+            if self._link is None:
+                await self._open()
+            try:
+                self._link.settimeout(min(self.call_timeout, 10.0))
+                send_frame(self._link, blob)
+                break
+            except OSError:  # kernel_serve ended (an interrupt between two calls): start again
+                self._drop_link()
+                if attempt:
+                    raise JudgeError("the student's kernel closed the grader's "
+                                     "connection") from None
+        return await self._pump("reply", nonce)
+
+    async def _open(self) -> None:
+        """Start kernel_serve in the kernel and wait for it to connect."""
+        if self._serving is not None:
+            await self._pump("end")
+        nonce = new_nonce()
+        request = base64.b64encode(pickle.dumps({"address": self._listen(), "nonce": nonce}))
+        code = f"__import__('course.judge', fromlist=['judge']).kernel_serve({request.decode()!r})"
+        self._serving = self.client.kc.execute(code, silent=False, store_history=False,
+                                               allow_stdin=True, stop_on_error=False)
+        self._reply, self._idle = None, False
+        await self._pump("hello", nonce)
+
+    def _finish(self) -> None:
+        """Tell kernel_serve the test is over.
+
+        It then returns at once, and the kernel runs the next cell nbclient sends (nbclient
+        skips the messages of other requests).  Only when the connection was lost with
+        kernel_serve still running (the student's code closed it) is its end awaited here,
+        under the time limits, so that the next cell does not queue behind it."""
+        from jupyter_core.utils import run_sync
+
+        if self._link is not None:
+            try:
+                send_frame(self._link, pickle.dumps({"op": "end"}))
+                self._serving = None
+            except OSError:
+                pass
+        self._drop_link()
+        if self._serving is not None:
+            run_sync(self._pump)("end")
+
+    async def _pump(self, want: str, nonce: str = ""):
+        """Handle what the kernel sends until ``want`` arrives, and return it:
+
+        * ``"hello"``: kernel_serve's connection (which becomes ``self._link``);
+        * ``"reply"``: the reply with this ``nonce``, as ``(payload, blobs)``;
+        * ``"end"``: the end of the kernel_serve request.
+
+        On the way it answers the stand-ins' calls and the student's ``input()``, and
+        enforces the time limits: past ``call_timeout`` the kernel is interrupted, past
+        the grace after that (or past the notebook's deadline) it is stopped."""
         import time
 
         import zmq
@@ -673,23 +791,38 @@ class Session:
         from jupyter_core.utils import ensure_async
 
         kc = self.client.kc
-        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=True,
-                            stop_on_error=False)
         channels = {kc.shell_channel.socket: kc.shell_channel,
                     kc.iopub_channel.socket: kc.iopub_channel,
                     kc.stdin_channel.socket: kc.stdin_channel}
         poller = zmq.asyncio.Poller()
         for sock in channels:
             poller.register(sock, zmq.POLLIN)
-        for sock in self._plain_sockets():
-            poller.register(sock, zmq.POLLIN)
-        payloads: list[str] = []
-        reply = None
-        idle = False
-        start = time.monotonic()
-        limit = min(start + self.call_timeout, self.deadline)
+        if want == "hello":
+            poller.register(self._listener, zmq.POLLIN)
+        link = self._link
+        if link is not None:
+            poller.register(link, zmq.POLLIN)
+        limit = min(time.monotonic() + self.call_timeout, self.deadline)
         interrupted = False
-        while reply is None or not idle:
+        while True:
+            if self._serving is not None and self._reply is not None and self._idle:
+                content = self._reply.get("content", {})
+                self._serving = None
+                self._drop_link()
+                if want == "hello":
+                    raise JudgeError("the student's kernel could not run the grader's request"
+                                     + (f": {content.get('ename')}: {content.get('evalue')}"
+                                        if content.get("status") == "error" else ""))
+                if want == "reply":
+                    if interrupted:
+                        raise TimeoutError(f"the call did not return within "
+                                           f"{self.call_timeout:.0f} s; it was interrupted "
+                                           "(an endless loop?)")
+                    raise JudgeError("the student's kernel closed the grader's connection "
+                                     "during the call")
+                return None
+            if want == "end" and self._serving is None:
+                return None
             now = time.monotonic()
             if now >= limit:
                 if now >= self.deadline:
@@ -704,91 +837,91 @@ class Session:
             events = dict(await poller.poll(timeout=int(min(1.0, limit - now) * 1000) + 1))
             if not events:
                 if not await ensure_async(kc.is_alive()):
+                    self._serving = None
+                    self._drop_link()
                     raise KernelStopped("the kernel died during a hidden test")
                 continue
             for sock in events:
-                if isinstance(sock, int):  # pyzmq reports plain sockets by file descriptor
-                    sock = self._by_fd(sock)
-                if sock is self._listener:
+                if want == "hello" and sock in (self._listener, self._listener.fileno()):
+                    if self._accept(nonce):
+                        return None
+                    continue
+                if link is not None and sock in (link, link.fileno()):
                     try:
-                        conn = self._listener.accept()[0]
-                    except (BlockingIOError, InterruptedError):
+                        payload, blobs = self._read(link, limit)
+                    except OSError:  # closed: kernel_serve ended or the kernel died
+                        poller.unregister(link)
+                        self._drop_link()
+                        link = None
                         continue
-                    # a call's bytes arrive at once; a kernel that stalls mid-message is cut off
-                    conn.settimeout(min(self.call_timeout, 10.0))
-                    self._conns.append(conn)
-                    poller.register(conn, zmq.POLLIN)
-                    continue
-                if sock in self._conns:
-                    if not self._serve(sock, limit):
-                        poller.unregister(sock)
-                    continue
+                    if want == "reply" and payload.get("nonce") == nonce:
+                        if interrupted:
+                            raise TimeoutError(f"the call did not return within "
+                                               f"{self.call_timeout:.0f} s; it was interrupted "
+                                               "(an endless loop?)")
+                        return payload, blobs
+                    continue  # a late reply, or one nobody asked for
                 if sock not in channels:
                     continue
                 msg = await channels[sock].get_msg(timeout=0)
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                if self._serving is None \
+                        or msg.get("parent_header", {}).get("msg_id") != self._serving:
                     continue  # a late message of an earlier cell
                 kind = msg.get("msg_type")
                 content = msg.get("content", {})
                 if kind == "execute_reply":
-                    reply = msg
+                    self._reply = msg
                 elif kind == "status" and content.get("execution_state") == "idle":
-                    idle = True
-                elif kind == "display_data" and MIME in content.get("data", {}):
-                    payloads.append(content["data"][MIME])
+                    self._idle = True
                 elif kind == "input_request":
                     self.input_calls += 1  # the student's own input(): there is no keyboard
                     kc.input("")
-        if interrupted:
-            raise TimeoutError(f"the call did not return within {self.call_timeout:.0f} s; "
-                               "it was interrupted (an endless loop?)")
-        return payloads, reply
 
-    async def stop(self, reason: str):
-        """Stop the kernel for good and raise :class:`KernelStopped` with ``reason``."""
-        from jupyter_core.utils import ensure_async
-
+    def _accept(self, nonce: str) -> bool:
+        """Take a connection on the listener; True if it is kernel_serve's, with ``nonce``."""
         try:
-            await ensure_async(self.client.km.shutdown_kernel(now=True))
-        except Exception:  # noqa: BLE001 - it is being killed anyway
-            pass
-        raise KernelStopped(reason + "; the grader stopped the kernel")
+            conn = self._listener.accept()[0]
+        except (BlockingIOError, InterruptedError):
+            return False
+        # a message's bytes arrive at once; a kernel that stalls mid-message is cut off
+        conn.settimeout(min(self.call_timeout, 10.0))
+        try:
+            hello = read_message(recv_frame(conn))[0]
+        except (OSError, JudgeError):
+            hello = {}
+        if hello.get("kind") != "hello" or hello.get("nonce") != nonce:
+            conn.close()
+            return False
+        self._link = conn
+        return True
 
-    def _plain_sockets(self) -> list[socket.socket]:
-        """The callback listener and its connections (the Unix sockets, not Jupyter's)."""
-        return ([self._listener] if self._listener else []) + self._conns
+    def _read(self, link: socket.socket, limit: float) -> tuple[dict, list]:
+        """The next message from kernel_serve that is not a stand-in's call.
 
-    def _by_fd(self, fd: int):
-        return next((s for s in self._plain_sockets() if s.fileno() == fd), None)
-
-    def _serve(self, conn: socket.socket, until: float) -> bool:
-        """Answer the calls of a stub on ``conn``; False (and the connection closed) when the
-        kernel closed it or sent something that is not a call.
-
-        A training loop calls again within microseconds, so the next call is awaited here
-        for a moment before going back to the event loop (never past ``until``)."""
+        Calls are answered here; a training loop makes the next one within microseconds,
+        so it is awaited for a moment before going back to the event loop (never past
+        ``limit``).  A message that is not JSON closes the connection (OSError)."""
         import select
         import time
 
-        try:
-            while True:
-                request = recv_frame(conn).decode("utf-8", "replace")
-                send_frame(conn, self._answer(request))
-                if time.monotonic() >= until or not select.select([conn], [], [], 0.005)[0]:
-                    return True
-        except (OSError, ConnectionError, ValueError):
-            self._conns.remove(conn)
-            conn.close()
-            return False
+        while True:
+            try:
+                payload, blobs = read_message(recv_frame(link))
+            except JudgeError as exc:
+                raise ConnectionError(str(exc)) from None
+            if payload.get("kind") != "callback":
+                return payload, blobs
+            send_frame(link, self._answer(payload, blobs))
+            if time.monotonic() >= limit or not select.select([link], [], [], 0.005)[0]:
+                return {}, []
 
-    def _answer(self, request: str) -> bytes:
-        """The pickled outcome of a stub's call of a swapped-in function."""
+    def _answer(self, req: dict, blobs: list) -> bytes:
+        """The pickled outcome of a stand-in's call of a swapped-in function."""
         try:
-            req = read_payload(request)
-            functions = self.callbacks.get(req.get("nonce"))
+            functions = self.callbacks.get(req.get("patch"))
             if functions is None or req.get("name") not in functions:
                 raise JudgeError("a call to a function the grader did not swap in")
-            args, kwargs = unpack(req.get("args")), unpack(req.get("kwargs"))
+            args, kwargs = unpack(req.get("args"), blobs), unpack(req.get("kwargs"), blobs)
             if type(args) is not list or type(kwargs) is not dict:
                 raise Unreadable("malformed arguments")
             answer = ("ok", functions[req["name"]](*args, **kwargs))
@@ -799,25 +932,39 @@ class Session:
         except Exception as exc:  # noqa: BLE001
             return pickle.dumps(("error", RuntimeError(str(exc))))
 
+    async def stop(self, reason: str):
+        """Stop the kernel for good and raise :class:`KernelStopped` with ``reason``."""
+        from jupyter_core.utils import ensure_async
+
+        self._drop_link()
+        self._serving = None
+        try:
+            await ensure_async(self.client.km.shutdown_kernel(now=True))
+        except Exception:  # noqa: BLE001 - it is being killed anyway
+            pass
+        raise KernelStopped(reason + "; the grader stopped the kernel")
+
     # -- what the hidden code uses -----------------------------------------------------------
 
     def describe(self, names) -> dict:
-        payload = self._request("kernel_describe", names=list(names))
+        payload, blobs = self._request("describe", names=list(names))
         found = payload.get("names")
         if type(found) is not dict:
             raise Unreadable("a malformed description of the notebook's names")
-        return found
+        return {name: (dict(info, value=unpack(info.get("value"), blobs))
+                       if type(info) is dict and info.get("kind") == "value" else info)
+                for name, info in found.items()}
 
     def call(self, name: str, args: tuple, kwargs: dict):
-        payload = self._request("kernel_call", name=name, args=args, kwargs=kwargs,
-                                errstate=np.geterr())
+        payload, blobs = self._request("call", name=name, args=args, kwargs=kwargs,
+                                       errstate=np.geterr())
         raw = payload.get("warnings")
         for item in raw if type(raw) is list else []:
             if type(item) is list and len(item) == 2:
                 warnings.warn_explicit(str(item[1]), _warning_class(item[0]), "<your code>", 0,
                                        module="submission")
-        after_args = unpack(payload.get("args"))
-        after_kwargs = unpack(payload.get("kwargs"))
+        after_args = unpack(payload.get("args"), blobs)
+        after_kwargs = unpack(payload.get("kwargs"), blobs)
         if type(after_args) is list and len(after_args) == len(args):
             for original, after in zip(args, after_args):
                 if _mutable(original):
@@ -828,7 +975,7 @@ class Session:
                     write_back(original, after_kwargs[key])
         status = payload.get("status")
         if status == "ok":
-            return unpack(payload.get("result"))
+            return unpack(payload.get("result"), blobs)
         if status == "error":
             raise _rebuild_error(str(payload.get("type")), str(payload.get("message", "")),
                                  str(payload.get("traceback", "")))
@@ -839,37 +986,42 @@ class Session:
     def patch(self, functions: dict) -> str:
         token = new_nonce()
         self.callbacks[token] = dict(functions)
-        self._request("kernel_patch", nonce=token, names=list(functions),
-                      address=self._listen())
+        self._request("patch", patch=token, names=list(functions))
         return token
 
     def unpatch(self, token: str) -> None:
         try:
-            self._request("kernel_unpatch", patch=token)
+            self._request("unpatch", patch=token)
         finally:
             self.callbacks.pop(token, None)
 
     def run_hidden(self, code: str, label: str):
-        """Run hidden test code in the grader; return ``(exception or None, warnings)``."""
-        wanted = sorted(free_names(code) - set(TRUSTED_NAMES))
-        names = {}
-        for name, info in (self.describe(wanted) if wanted else {}).items():
-            kind = info.get("kind") if type(info) is dict else None
-            if kind == "callable":
-                names[name] = RemoteFunction(self, name, info)
-            elif kind == "value":
-                names[name] = unpack(info.get("value"))
-        ns = judge_namespace(names)
+        """Run hidden test code in the grader; return ``(exception or None, warnings)``.
+
+        Whatever goes wrong with the student's side of the test (a reply the grader cannot
+        read, a call past its time limit) fails the test with the reason; only a kernel
+        that died or had to be stopped ends the notebook (:class:`KernelStopped`)."""
         token = _SESSION.set(self)
         error = None
+        caught: list = []
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                exec(compile(code, f"<hidden test {label}>", "exec"), ns)  # noqa: S102
+                wanted = sorted(free_names(code) - set(TRUSTED_NAMES))
+                names = {}
+                for name, info in (self.describe(wanted) if wanted else {}).items():
+                    kind = info.get("kind") if type(info) is dict else None
+                    if kind == "callable":
+                        names[name] = RemoteFunction(self, name, info)
+                    elif kind == "value":
+                        names[name] = info.get("value")  # read by describe
+                exec(compile(code, f"<hidden test {label}>", "exec"),  # noqa: S102
+                     judge_namespace(names))
         except KernelStopped:
             raise
         except Exception as exc:  # noqa: BLE001 - a failed hidden test
             error = exc
         finally:
             _SESSION.reset(token)
+            self._finish()
         return error, [f"{w.category.__name__}: {w.message}" for w in caught]

@@ -94,7 +94,7 @@ def test_a_postgresql_gradebook_gets_the_same_scores(serial, postgres_url, tmp_p
     assert not (root / "gradebook.db").exists()  # nor did anything read or write SQLite
 
 
-def test_a_rerun_grades_nothing_new_unless_forced_or_changed(parallel):
+def test_a_rerun_grades_nothing_new_unless_changed_or_missing_from_the_gradebook(parallel):
     root, _ = parallel
     again = _grade(root)
     assert again.returncode == 0 and "0 graded, 5 skipped" in again.stdout, again.stdout
@@ -102,6 +102,13 @@ def test_a_rerun_grades_nothing_new_unless_forced_or_changed(parallel):
     path.write_text(path.read_text().replace("YOUR CODE HERE", "YOUR CODE HERE (edited)", 1))
     changed = _grade(root)
     assert "1 graded, 4 skipped" in changed.stdout, changed.stdout
+    # the markers say graded, but a new gradebook has none of it: it gets every grade
+    other = f"sqlite:///{root / 'other.db'}"
+    moved = _grade(root, "--db-url", other)
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert "5 graded before but missing from this gradebook" in moved.stdout, moved.stdout
+    assert "5 graded, 0 skipped" in moved.stdout, moved.stdout
+    assert grading.read_scores(root, ASSIGNMENT, other) == grading.read_scores(root, ASSIGNMENT)
 
 
 SLEEP = 20  # seconds the slow submission's first cell sleeps: time to find and kill its worker

@@ -87,6 +87,65 @@ def test_deep_nesting_and_huge_replies_are_refused():
         judge.read_payload("{'single': 'quotes'}")
 
 
+def _message_roundtrip(value, strict=True):
+    blobs = []
+    tree = judge.pack(value, strict=strict, blobs=blobs)
+    payload, got = judge.read_message(judge.encode_message({"value": tree}, blobs))
+    return judge.unpack(payload["value"], got)
+
+
+def test_arrays_travel_as_raw_bytes_beside_the_json_and_come_back_the_same():
+    value = {"H": np.arange(6.0).reshape(2, 3).T, "pair": (np.float32(1.5), np.int64(7)),
+             "rows": [np.zeros((0, 2))], "z": np.array(1 + 2j), "n": 3,
+             "rng": np.random.default_rng(5)}
+    blobs = []
+    tree = judge.pack(value, blobs=blobs)
+    message = judge.encode_message({"value": tree}, blobs)
+    assert b"AAAA" not in message[:200] and len(blobs) >= 5  # no base64 in the JSON
+    out = _message_roundtrip(value)
+    np.testing.assert_array_equal(out["H"], value["H"])
+    assert out["H"].flags.writeable and out["H"].flags.c_contiguous
+    assert type(out["pair"][0]) is np.float32 and out["pair"][1] == 7
+    assert out["rows"][0].shape == (0, 2) and out["z"] == 1 + 2j and out["n"] == 3
+    assert isinstance(out["rng"], judge.RngState)
+    assert isinstance(_message_roundtrip([lambda x: x], strict=False)[0], judge.Opaque)
+
+
+def _message(head: dict, tail: bytes = b"") -> bytes:
+    text = json.dumps(head).encode()
+    return judge.FRAME.pack(len(text)) + text + tail
+
+
+@pytest.mark.parametrize("data,why", [
+    (b"\x00\x00", "too short"),
+    (judge.FRAME.pack(99) + b"{}", "shorter than its header"),
+    (_message({"blobs": [8]}, b"1234"), "do not add up"),
+    (_message({"blobs": [4]}, b"12345678"), "do not add up"),
+    (_message({"blobs": [-4, 8]}, b"1234"), "malformed list"),
+    (_message({"blobs": [True]}, b"1"), "malformed list"),
+    (_message({"blobs": "8"}), "malformed list"),
+    (judge.FRAME.pack(2) + b"[]", "not a JSON object"),
+])
+def test_malformed_messages_are_refused_with_a_reason(data, why):
+    with pytest.raises(judge.Unreadable, match=why):
+        judge.read_message(data)
+
+
+@pytest.mark.parametrize("body,why", [
+    (["<f8", [2], 0], "does not fill its shape"),
+    (["<f8", [1], 1], "data is missing"),
+    (["<f8", [1], -1], "data is missing"),
+    (["<f8", [1], 0.0], "not text"),
+    (["|O", [1], 0], "not plain numbers"),
+])
+def test_array_references_must_point_at_bytes_that_fit(body, why):
+    payload, blobs = judge.read_message(_message({"blobs": [8]}, bytes(8)))
+    with pytest.raises(judge.Unreadable, match=why):
+        judge.unpack({"__nd__": body}, blobs)
+    with pytest.raises(judge.Unreadable):
+        judge.unpack({"__nd__": ["<f8", [1], 0]})  # an index, with no bytes sent
+
+
 def test_write_back_shows_in_place_edits_to_the_test():
     x, params, hist = np.zeros(3), {"W": np.ones(2), "b": 0.0}, [1]
     rng = np.random.default_rng(0)

@@ -173,17 +173,16 @@ import course.judge as _judge
 _real_call = _judge.kernel_call
 
 
-def _forged_call(request):
-    import base64, json, pickle
-    from IPython.display import publish_display_data
-    req = pickle.loads(base64.b64decode(request))
+def _forged_call(req, blobs):
     if req["name"] != "linear_layer":
-        return _real_call(request)
+        return _real_call(req, blobs)
     X, W, b = req["args"]
-    publish_display_data({_judge.MIME: json.dumps({
-        "nonce": req["nonce"], "status": "ok", "warnings": [],
-        "result": _judge.pack(np.asarray(X, float) @ W),  # the wrong answer, "with" a bias
-        "args": _judge.pack([X, W, b], strict=False), "kwargs": _judge.pack({})})})
+    forged = {"kind": "reply", "status": "ok", "warnings": [],
+              "result": _judge.pack(np.asarray(X, float) @ W),  # the wrong answer, "with" a bias
+              "args": _judge.pack([X, W, b], strict=False), "kwargs": _judge.pack({})}
+    for nonce in ("forged", None, req["nonce"]):  # replies to nothing, then to this call
+        _judge.send_frame(_judge._LINK[-1], _judge.encode_message(dict(forged, nonce=nonce), []))
+    return dict(forged)
 
 
 _judge.kernel_call = _forged_call
