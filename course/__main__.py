@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="what to benchmark")
     bench.add_argument("--frames", type=int, default=200, help="frames to time (default: 200)")
     bench.add_argument("--students", type=int, default=None,
-                       help="submissions per grading run (default: 4 for sandbox, 8 for "
+                       help="submissions per grading run (default: 4 for sandbox, 16 for "
                             "grading)")
     bench.add_argument("--rounds", type=int, default=2,
                        help="grading: rounds of runs, the best of which counts (default: 2)")
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         from course import bench as bench_mod
 
-        students = args.students or (8 if args.target == "grading" else 4)
+        students = args.students or (16 if args.target == "grading" else 4)
         return bench_mod.run(args.target, args.root, args.frames, students, args.assignment,
                              args.rounds)
     if args.command == "demo":

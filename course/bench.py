@@ -237,7 +237,8 @@ def run(target: str, root: Path, frames: int, students: int = 4,
         assignment: str = "06-backprop", repeats: int = 2) -> int:
     if target == "grading":
         print(f"seconds to run {students} submissions of {assignment} (reference and typical "
-              f"mistakes), {os.cpu_count()} cores, {repeats} rounds:", flush=True)
+              f"mistakes), {os.cpu_count()} cores, {repeats} round{'s' * (repeats != 1)}:",
+              flush=True)
         t = grading(root, students, assignment, repeats)
         raw, one, two, in_kernel = (t[RAW]["total"], t[ONE]["total"], t[TWO]["total"],
                                     t[IN_KERNEL]["total"])
