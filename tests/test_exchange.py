@@ -35,17 +35,26 @@ def _ensure_user(name: str) -> pwd.struct_passwd:
 
 
 def _student_python(world: Path) -> Path:
-    """A Python the student accounts can run: the project's interpreter may sit in a folder
-    only root can enter, so make a venv of Debian's python3.11 (the same CPython minor version)
-    that sees the project's site-packages, and with them the very same nbgrader."""
+    """A Python the student accounts can run, with the project's very packages.
+
+    The project's environment may sit in a folder only root can enter (a clone in a
+    ``mktemp -d`` folder, mode 0700, or under ``/root``), so the students can neither run its
+    interpreter nor read its site-packages. They get a venv of Debian's python3.11 (the same
+    CPython minor version) whose site-packages is a hard-linked copy of the project's (a plain
+    copy across file systems): the same nbgrader, reachable through ``world`` alone."""
     system_python = Path("/usr/bin/python3.11")
     if sys.version_info[:2] != (3, 11) or not system_python.exists():
         pytest.skip("needs Debian's python3.11 for the student accounts")
     env_dir = world / "student-env"
     subprocess.run([str(system_python), "-m", "venv", "--without-pip", str(env_dir)], check=True)
     site_packages = next(Path(p) for p in sys.path if p.endswith("site-packages"))
+    copy = world / "student-site-packages"
+    linked = subprocess.run(["cp", "-al", str(site_packages), str(copy)], capture_output=True)
+    if linked.returncode != 0:  # another file system: copy instead
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(site_packages, copy, symlinks=True)
     (env_dir / "lib" / "python3.11" / "site-packages" / "course-env.pth").write_text(
-        f"import site; site.addsitedir({str(site_packages)!r})\n")
+        f"import site; site.addsitedir({str(copy)!r})\n")
     return env_dir / "bin" / "python"
 
 
