@@ -36,3 +36,6 @@ c.Autograde.exporter_class = "course.faults.GradingExporter"
 # Feedback pages show results, not hidden test code or reference values
 # (c.HideHiddenTests.enabled = False shows everything).
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+# A submission whose grading failed has no autograder score: `nbgrader export` writes it as
+# "not graded" with empty scores, never as 0 (nbgrader's own CSV would sum it to 0).
+c.ExportApp.plugin_class = "course.export.CsvExport"

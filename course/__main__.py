@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--db-url", help="nbgrader's database URL (default: gradebook.db, SQLite)")
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--no-canary", action="store_true",
+                       help="skip the canary (the reference and the blank release graded "
+                            "first as hidden witnesses, which must score full marks and zero)")
     grade.add_argument("--root", type=Path, default=Path.cwd(),
                        help="the course folder holding nbgrader_config.py (default: .)")
     report = sub.add_parser(
@@ -74,7 +77,22 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--db-url", help="nbgrader's database URL (default: the course's)")
     report.add_argument("--out", type=Path,
                         help="folder to write to (default: ROOT/reports/ASSIGNMENT/)")
+    doctor = sub.add_parser(
+        "doctor", help="check that this machine can grade: sandbox, kernel, gradebook, canary",
+        description="Check, one line each: bubblewrap, a sandboxed kernel starting, the "
+                    "kernel importing the grader's own course package, the gradebook "
+                    "accepting a write (rolled back), and the canary of every assignment (or "
+                    "of those named): the reference must score full marks and the blank "
+                    "release zero. Prints the sandbox's bounds. Exits 1 if a check failed.")
+    doctor.add_argument("assignments", nargs="*", help="only these canaries (default: all)")
+    doctor.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="the course folder holding nbgrader_config.py (default: .)")
+    doctor.add_argument("--db-url", help="nbgrader's database URL (default: the course's)")
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        from course import doctor as doctor_mod
+
+        return doctor_mod.run(args.root, args.assignments or None, db_url=args.db_url)
     if args.command == "report":
         from course import report as report_mod
 
@@ -88,10 +106,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "grade":
         from course import grade as grade_mod
+        from course.canary import CanaryFailed
 
-        results = grade_mod.grade(args.root, args.assignment, workers=args.workers,
-                                  scheduler=args.scheduler, db_url=args.db_url, force=args.force,
-                                  progress=not args.no_progress)
+        try:
+            results = grade_mod.grade(args.root, args.assignment, workers=args.workers,
+                                      scheduler=args.scheduler, db_url=args.db_url,
+                                      force=args.force, progress=not args.no_progress,
+                                      canary=not args.no_canary)
+        except CanaryFailed as exc:
+            print(f"python -m course grade: {exc}", file=sys.stderr)
+            return 1
         print(grade_mod.summary(results))
         return 1 if any(r.status == "failed" for r in results) else 0
     if args.command == "bench":

@@ -4,7 +4,9 @@
 2. sample submissions go to ``submitted/<student>/<assignment>/``: the
    reference solution, a student who makes the assignment's demo mistakes,
    and the untouched release;
-3. ``nbgrader autograde`` grades them into the course's gradebook;
+3. ``nbgrader autograde`` grades them into the course's gradebook: ``reference`` and
+   ``blank`` first, as the canary's witnesses (full marks and zero, or the demo stops, see
+   :mod:`course.canary`), then the others;
 4. ``nbgrader generate_feedback`` writes HTML feedback to ``feedback/``;
 5. ``nbgrader export`` writes the grades to CSV;
 6. a table of students by assignment is printed.
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 from course import grading, submissions
+from course.canary import CanaryFailed, verdict
 
 STUDENTS = ("reference", "typical-mistakes", "blank")
 
@@ -40,6 +43,30 @@ def make_submissions(root: Path, assignment: str) -> None:
         submissions.write(nb, submissions.notebook_path(root / "submitted" / student, assignment))
 
 
+def autograde_with_canary(root: Path, assignment: str, log: Path) -> dict[str, dict]:
+    """Autograde the demo's witnesses (``reference`` and ``blank``) first and check them
+    (:func:`course.canary.verdict`), then the other students; return the scores.
+
+    Raises :class:`course.canary.CanaryFailed` before anyone else is graded if the reference
+    did not score full marks or the blank did not score zero."""
+    witnesses = ("reference", "blank")
+    others = [s for s in STUDENTS if s not in witnesses]
+    try:
+        grading.nbgrader(["autograde", assignment, "--force",
+                          f"--CourseDirectory.student_id_exclude={','.join(others)}"],
+                         root, log=log)
+    except grading.StepFailed as exc:
+        raise CanaryFailed(f"the canary's grading run failed, so no one else was graded: "
+                           f"{exc}") from exc
+    problem = verdict(grading.read_scores(root, assignment), *witnesses)
+    if problem:
+        raise CanaryFailed(problem)
+    for student in others:
+        grading.nbgrader(["autograde", assignment, "--force", f"--student={student}"], root,
+                         log=log)
+    return grading.read_scores(root, assignment)
+
+
 def format_table(scores: dict[str, dict[str, dict]], asgs: list[str]) -> str:
     """Students by assignment, ``score / max`` in each cell, and a total column."""
     students = [s for s in STUDENTS if any(s in scores[a] for a in asgs)]
@@ -55,8 +82,11 @@ def format_table(scores: dict[str, dict[str, dict]], asgs: list[str]) -> str:
             if entry is None:
                 row += "-".rjust(c)
                 continue
-            got += entry["score"]
             out_of += entry["max_score"]
+            if not entry.get("graded", True):
+                row += "not graded".rjust(c)
+                continue
+            got += entry["score"]
             row += f"{entry['score']:g} / {entry['max_score']:g}".rjust(c)
         lines.append(row + f"{got:g} / {out_of:g}".rjust(15))
     return "\n".join(lines)
@@ -92,13 +122,12 @@ def run(root: Path, only: list[str] | None = None) -> int:
             elif step == "submit":
                 make_submissions(root, a)
             elif step == "autograde":
-                grading.nbgrader(["autograde", a, "--force"], root, log=log)
-                scores[a] = grading.read_scores(root, a)
+                scores[a] = autograde_with_canary(root, a, log)
             elif step == "feedback":
                 grading.nbgrader(["generate_feedback", a, "--force"], root, log=log)
             else:
                 grading.nbgrader(["export", f"--to={csv}"], root, log=log)
-    except (grading.StepFailed, ValueError, OSError) as exc:
+    except (grading.StepFailed, CanaryFailed, ValueError, OSError) as exc:
         bar.close()
         print(f"\ndemo failed at step '{step}{' ' + a if a else ''}':\n{exc}\n"
               f"full log: {log}", file=sys.stderr)

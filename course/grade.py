@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -144,15 +145,34 @@ def grade_submission(root: str, assignment: str, student: str, db_url: str,
     result = api.autograde(assignment, student, force=True, create=True)
     seconds = time.perf_counter() - started
     if not result.get("success"):
-        reason = (result.get("error") or result.get("log") or "nbgrader failed").strip()
-        return GradeResult(student, "failed", seconds, reason.splitlines()[-1][:500],
-                           started=began)
+        return GradeResult(student, "failed", seconds, failure_reason(result), started=began)
     faults = _faults(Path(root), assignment, student)
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 3),
                                "faults": faults}))
     os.replace(tmp, marker)  # last: a killed worker leaves no marker behind
     return GradeResult(student, "graded", seconds, faults=faults, started=began)
+
+
+def failure_reason(result: dict) -> str:
+    """The cause of a failed ``NbGraderAPI.autograde``: the grader failure's own message
+    (:class:`course.grader.errors.GraderFailure`) if its log holds one, else the log's end."""
+    from course.grader.errors import GraderFailure
+
+    text = "\n".join(str(result.get(k) or "") for k in ("log", "error")).strip()
+    for line in text.splitlines():
+        if GraderFailure.marker in line:
+            return line[line.index(GraderFailure.marker):][:500]
+    # else the innermost exception of the traceback nbgrader logged (nbgrader's own
+    # NbGraderException only says "see the log")
+    import re
+
+    raised = [ln.strip() for ln in text.splitlines()
+              if re.match(r"\s*[\w.]+(Error|Exception|Failure|Exit): ", ln)
+              and "NbGraderException" not in ln]
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return (raised[-1] if raised else lines[-1] if lines
+            else "nbgrader failed without a message")[:500]
 
 
 def _faults(root: Path, assignment: str, student: str) -> list[str]:
@@ -202,14 +222,47 @@ def _start(workers: int, scheduler: str | None):
     return Client(cluster), cluster
 
 
+def run_canary(client, root: Path, assignment: str, extra_config: dict | None, log) -> None:
+    """Grade the canary's witnesses (:mod:`course.canary`) on ``client``'s workers; raise
+    :class:`course.canary.CanaryFailed` if they were not graded as they must be."""
+    from course import canary, gradebook, grading
+
+    started = time.perf_counter()
+    scratch = canary.prepare(root, assignment)
+    try:
+        url = gradebook.default_db_url(scratch)
+        futures = [client.submit(grade_submission, str(scratch), assignment, student, url, "",
+                                 extra_config, pure=False, key=f"canary-{student}")
+                   for student in (canary.REFERENCE, canary.BLANK)]
+        why = {}
+        for future in futures:
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker: the canary did not pass
+                result = GradeResult(future.key.removeprefix("canary-"), "failed",
+                                     reason=_why(exc))
+            if result.status != "graded":
+                why[result.student] = result.reason
+        problem = canary.verdict(grading.read_scores(scratch, assignment), why=why)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if problem:
+        raise canary.CanaryFailed(problem)
+    log(f"canary: the reference scored full marks and the blank release zero "
+        f"({time.perf_counter() - started:.1f} s)")
+
+
 def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | None = None,
           db_url: str | None = None, force: bool = False, progress: bool = True,
-          extra_config: dict | None = None, log=print) -> list[GradeResult]:
+          extra_config: dict | None = None, canary: bool = True,
+          log=print) -> list[GradeResult]:
     """Grade every submission of ``assignment`` in ``root``; return one result each.
 
     A submission is skipped when its marker holds the digest of its files and the
     gradebook (this ``db_url``'s) holds a submission of it: a gradebook that was replaced
-    or never saw the grades gets them again."""
+    or never saw the grades gets them again. Before any student is graded, the canary
+    (``canary=False`` turns it off) grades the reference and the blank release as hidden
+    witnesses; :class:`course.canary.CanaryFailed` stops the run if they fail."""
     _without_iri_grammar()
     from distributed import as_completed
     from tqdm import tqdm
@@ -244,6 +297,8 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
             return results
         if client is None:
             client, cluster = _start(workers, scheduler)
+        if canary:
+            run_canary(client, root, assignment, extra_config, log)
         futures = {client.submit(grade_submission, str(root), assignment, student, db_url,
                                  digest, extra_config, pure=False, key=f"grade-{student}"):
                    student for student, digest in todo.items()}

@@ -5,16 +5,23 @@ while it saves (a worker lost, a machine stopped) leaves a submission with some 
 graded anew and the others still holding the previous run's scores. :class:`SaveAutoGradesAtOnce`
 writes the same rows but commits them in one transaction at the end of the notebook: the
 gradebook holds either all of the new scores or none of them.
+
+:class:`ForgetAutoGrades` runs first: it empties the notebook's autograder scores before any
+of it runs, so a grading run that fails (the grader's failure, see
+:mod:`course.grader.errors`) leaves the notebook *not graded*, never with a score it did not
+earn in this run, not even a previous run's. :func:`autograded` is the one test of that
+state, used by the score reader, the export and the report.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from nbgrader.api import Gradebook
-from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
-__all__ = ["SaveAutoGradesAtOnce", "db_url", "default_db_url"]
+__all__ = ["ForgetAutoGrades", "SaveAutoGradesAtOnce", "autograded", "db_url",
+           "default_db_url"]
 
 
 def default_db_url(root: Path) -> str:
@@ -66,4 +73,31 @@ class SaveAutoGradesAtOnce(SaveAutoGrades):
             finally:
                 self.gradebook.db = session
             session.commit()
+        return nb, resources
+
+
+def autograded(submission) -> bool:
+    """Has the autograder scored every code cell of this submitted assignment? A submission
+    whose grading failed, or is under way, or whose worker was killed, has not."""
+    grades = [g for nb in submission.notebooks for g in nb.grades]
+    code = [g for g in grades if g.cell.cell_type == "code"]
+    return bool(grades) and all(g.auto_score is not None for g in code)
+
+
+class ForgetAutoGrades(NbGraderPreprocessor):
+    """The first autograde preprocessor: empty this notebook's autograder scores (committed)
+    before anything of it runs; :class:`SaveAutoGradesAtOnce` writes the new ones at the end.
+    In between, the notebook is not graded."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            try:
+                notebook = gb.find_submission_notebook(info["notebook"], info["assignment"],
+                                                       info["student"])
+            except MissingEntry:
+                return nb, resources
+            for grade in notebook.grades:
+                grade.auto_score = None
+            gb.db.commit()
         return nb, resources

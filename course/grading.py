@@ -85,9 +85,13 @@ def read_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[
     """Scores of every autograded submission of ``assignment`` in the gradebook (the course's
     own, or the one at ``db_url``).
 
-    Returns ``{student: {"score": float, "max_score": float,
-    "cells": {grade_id: (score, max_score)}}}``.
+    Returns ``{student: {"score": float, "max_score": float, "graded": bool,
+    "cells": {grade_id: (score, max_score)}}}``; ``graded`` is False for a submission the
+    autograder has not scored (its grading failed or never finished): its ``score`` is then
+    no grade at all, whatever nbgrader's sum says.
     """
+    from course.gradebook import autograded
+
     out: dict[str, dict] = {}
     with _gradebook(root, db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
@@ -96,7 +100,7 @@ def read_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[
                 for grade in nb.grades:
                     cells[grade.name] = (float(grade.score), float(grade.max_score))
             out[sub.student_id] = {"score": float(sub.score), "max_score": float(sub.max_score),
-                                   "cells": cells}
+                                   "graded": autograded(sub), "cells": cells}
     return out
 
 

@@ -52,6 +52,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from course.grader.errors import GraderFailure
+
 FRAME = struct.Struct("!I")  # a callback's bytes are preceded by their length
 MAX_PAYLOAD = 64 * 1024**2  # bytes of JSON one call may send back
 MAX_DEPTH = 64
@@ -688,9 +690,14 @@ class Session:
                 folder = self._own_dir = tempfile.mkdtemp(prefix="course-judge-")
             address = os.path.join(folder, f"judge-{new_nonce()[:12]}.sock")
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            listener.bind(address)
-            os.chmod(address, 0o777)  # the sandboxed kernel runs as another uid
-            listener.listen(8)
+            try:
+                listener.bind(address)
+                os.chmod(address, 0o777)  # the sandboxed kernel runs as another uid
+                listener.listen(8)
+            except OSError as exc:  # the grader's own side: never the student's doing
+                listener.close()
+                raise GraderFailure(f"the judge could not open its socket {address}: "
+                                    f"{exc}") from exc
             listener.setblocking(False)
             self._listener, self._address = listener, address
         return self._address
@@ -1017,7 +1024,7 @@ class Session:
                         names[name] = info.get("value")  # read by describe
                 exec(compile(code, f"<hidden test {label}>", "exec"),  # noqa: S102
                      judge_namespace(names))
-        except KernelStopped:
+        except (KernelStopped, GraderFailure):
             raise
         except Exception as exc:  # noqa: BLE001 - a failed hidden test
             error = exc

@@ -10,8 +10,9 @@ the instructor set them. Exercises come from the source notebook
 start with. Failure reasons come from the autograded notebooks, which only exist where the
 grading ran; without them the page simply has no reasons.
 
-A submission none of whose grades has an autograder score was never autograded (or its
-grading worker was killed before it committed): counting it as zero would pull every pass
+A submission whose code cells lack an autograder score was never autograded, or its grading
+failed (a grader failure leaves no score, see :mod:`course.grader.errors`), or its
+grading worker was killed before it committed: counting it as zero would pull every pass
 rate down, so it is left out of the statistics and listed as not graded yet.
 
 Student ids and failure reasons are written by students: everything on the page is escaped.
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from course import grading, plots, submissions
+from course.gradebook import autograded
 from course.gradebook import db_url as course_db_url
 
 __all__ = [
@@ -177,7 +179,7 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
             raise ReportError(f"the gradebook has no submission of {assignment!r}")
         for sub in subs:
             grades = [g for nb in sub.notebooks for g in nb.grades]
-            if all(g.auto_score is None for g in grades):
+            if not autograded(sub):
                 not_graded.append(sub.student_id)
                 continue
             cells = {g.name: (float(g.score), float(g.max_score)) for g in grades}

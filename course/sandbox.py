@@ -27,6 +27,7 @@ the run then reports on every notebook it grades.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import random
@@ -44,14 +45,16 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, CaselessStrEnum, Enum, Integer, Unicode
 
+from course.grader.errors import GraderFailure
 from course.judge import JudgeError, KernelStopped, Session
 
 BWRAP = "/usr/bin/bwrap"
 SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
 LIMITS_ENV = "COURSE_SANDBOX_LIMITS"
+COURSE_PACKAGE_ENV = "COURSE_PACKAGE_DIR"
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(GraderFailure):
     """The sandbox could not be started; the message says why and what to do."""
 
 
@@ -70,12 +73,30 @@ def sandbox_available(bwrap: str = BWRAP) -> tuple[bool, str]:
     return True, ""
 
 
-def _readonly_paths() -> list[str]:
-    """The Python environment and the course package, as the kernel needs them."""
+def course_package_dir() -> str:
+    """The folder of the ``course`` package this process imported: the one the grader checked,
+    which the kernel must import too, wherever it came from (an editable or a regular
+    install, ``PYTHONPATH`` or the working folder)."""
     import course
 
-    paths = {sys.prefix, sys.base_prefix, str(Path(course.__file__).resolve().parent)}
-    paths.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
+    return str(Path(course.__file__).resolve().parent)
+
+
+def _library_paths() -> set[str]:
+    """Folders the grader imports libraries from: its environment's and every
+    ``site-packages`` on its ``sys.path`` (a ``.pth`` file may add another environment's).
+    Other ``sys.path`` entries (the working folder, ``PYTHONPATH`` folders) may hold the
+    course's instructor files and are never bound."""
+    paths = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(sys.executable)).parent.parent)}
+    for entry in sys.path:
+        if Path(entry).name in ("site-packages", "dist-packages") and Path(entry).is_dir():
+            paths.add(os.path.realpath(entry))
+    return paths
+
+
+def _readonly_paths() -> list[str]:
+    """The Python environment and the course package, as the kernel needs them."""
+    paths = _library_paths() | {course_package_dir()}
     # keep the shortest distinct paths: a path inside another is bound with it
     out: list[str] = []
     for p in sorted(paths, key=len):
@@ -115,6 +136,7 @@ def sandbox_command(kernel_cmd: list[str], *, cwd: str, socket_dir: str, limits:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
         LIMITS_ENV: json.dumps(limits),
+        COURSE_PACKAGE_ENV: course_package_dir(),
     }
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
@@ -123,7 +145,12 @@ def sandbox_command(kernel_cmd: list[str], *, cwd: str, socket_dir: str, limits:
     python, *rest = kernel_cmd
     if rest[:2] != ["-m", "ipykernel_launcher"]:
         raise SandboxUnavailable(f"cannot sandbox this kernel command: {kernel_cmd}")
-    return args + ["--", python, "-m", "course._sandbox_entry", *rest[2:]]
+    # The entry point runs by its path, in isolated mode (-I: neither the working folder,
+    # which is the student's, nor PYTHONPATH is on sys.path), and loads the grader's own
+    # course package from COURSE_PACKAGE_ENV: a `course/` folder in a submission can never
+    # stand in for it, and another installed `course` cannot shadow it.
+    entry = os.path.join(course_package_dir(), "_sandbox_entry.py")
+    return args + ["--", python, "-I", "-B", entry, *rest[2:]]
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -174,9 +201,22 @@ class SandboxedKernelManager(AsyncKernelManager):
         finally:
             log.close()  # the kernel process holds its own descriptors
 
+    last_log = ""  # the end of the kernel's own stdout/stderr, kept when its folder goes
+
+    def kernel_log(self, limit: int = 2000) -> str:
+        """The end of what the kernel process wrote to its stdout and stderr."""
+        try:
+            with open(os.path.join(self._socket_dir, "kernel.log"), "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - limit))
+                return fh.read().decode("utf-8", "replace").strip()
+        except (AttributeError, OSError):
+            return self.last_log
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
+            self.last_log = self.kernel_log()
             shutil.rmtree(getattr(self, "_socket_dir", ""), ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
@@ -298,33 +338,77 @@ class SandboxedExecute(Execute):
         self._deadline = time.monotonic() + self.notebook_timeout
         self.iopub_timeout = self.interrupt_grace  # how long an interrupted cell gets to stop
         self._current = -1
+        self._started_km = None
         self._session = None
         self._faults: list[str] = list(record.get("faults", []))
+        self._student_ran = False  # set when the first cell of the submission starts
         self._hidden = self._hidden_tests(resources or {})
         self._test_cells = {i for i, c in enumerate(nb.cells) if _is_test_cell(c)}
         try:
             return super().preprocess(nb, resources, km)
+        except GraderFailure:
+            raise
         except (DeadKernelError, KernelStopped, GradingStopped) as exc:
+            if not self._student_ran:
+                raise self._grader_failure(exc) from exc
             reason = (f"the kernel died ({exc}); later cells did not run"
                       if isinstance(exc, DeadKernelError) else str(exc))
             self._mark_not_run(nb, reason)
             return nb, resources
-        except SandboxUnavailable:
-            raise
-        except Exception as exc:  # noqa: BLE001 - whatever the submission did, the batch goes on
-            from course.faults import _infrastructure
-
-            if _infrastructure(exc):
-                raise
-            self.log.exception("grading stopped on an unexpected error")
-            self._mark_not_run(nb, f"grading stopped on an unexpected error: "
-                                   f"{type(exc).__name__}: {exc}")
-            return nb, resources
+        except Exception as exc:  # noqa: BLE001 - not the student's doing: never a grade
+            raise self._grader_failure(exc) from exc
         finally:
             if self._session is not None:
                 self._session.close()
             if self._faults:
                 nb.metadata["course_grading"]["faults"] = self._faults
+
+    def _grader_failure(self, exc: BaseException) -> GraderFailure:
+        when = ("before the submission's first cell ran" if not self._student_ran
+                else f"in the grader, at cell {self._current}")
+        log = ""
+        km = getattr(self, "_started_km", None)
+        if isinstance(km, SandboxedKernelManager) and not self._student_ran:
+            tail = km.kernel_log()
+            log = f"\nthe kernel's own output ended with:\n{tail}" if tail else ""
+        failure = GraderFailure(f"{when}: {type(exc).__name__}: {exc}{log}")
+        self.log.error("%s", failure)
+        return failure
+
+    # -- the kernel --------------------------------------------------------------------------
+
+    async def async_start_new_kernel(self, **kwargs):
+        self._started_km = self.km  # its log outlives nbclient's clean-up of a failed start
+        return await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        """Start the kernel client, then ask the kernel which ``course`` it imports: a kernel
+        that does not answer, or imports another ``course`` than the grader's, is the
+        grader's failure, before any of the submission runs."""
+        kc = await super().async_start_new_kernel_client()
+        expression = "__import__('os').path.dirname(__import__('course').__file__)"
+        msg_id = kc.execute("", silent=True, store_history=False,
+                            user_expressions={"course": expression})
+        reply = await self.async_wait_for_reply(msg_id)
+        content = (reply or {}).get("content", {})
+        found = content.get("user_expressions", {}).get("course", {})
+        if found.get("status") != "ok":
+            raise GraderFailure(f"the kernel cannot import the course package: "
+                                f"{found.get('ename', content.get('status'))}: "
+                                f"{found.get('evalue', '')}")
+        try:
+            where = str(ast.literal_eval(found.get("data", {}).get("text/plain", "")))
+        except (ValueError, SyntaxError):
+            where = str(found.get("data"))
+        want = course_package_dir()
+        if os.path.realpath(where) != want:
+            raise GraderFailure(f"the kernel imports the course package from {where}, not from "
+                                f"{want}, the one the grader checked")
+        return kc
+
+    # nbclient binds the synchronous versions at class level, to its own coroutines
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     # -- hidden tests ------------------------------------------------------------------------
 
@@ -393,6 +477,7 @@ class SandboxedExecute(Execute):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None,
                                  store_history=True):
+        self._student_ran = True
         if time.monotonic() >= self._deadline:
             await self._stop(f"the notebook ran past its {self.notebook_timeout} s time limit")
         try:
@@ -472,12 +557,14 @@ class SandboxedExecute(Execute):
 
 
 def autograde_preprocessors() -> list:
-    """nbgrader's own autograde preprocessors, with :class:`SandboxedExecute` for Execute and
-    :class:`course.gradebook.SaveAutoGradesAtOnce` (one transaction) for SaveAutoGrades."""
+    """nbgrader's own autograde preprocessors, with :class:`SandboxedExecute` for Execute,
+    :class:`course.gradebook.SaveAutoGradesAtOnce` (one transaction) for SaveAutoGrades, and
+    :class:`course.gradebook.ForgetAutoGrades` first (a failed run leaves no score)."""
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import SaveAutoGrades
 
-    from course.gradebook import SaveAutoGradesAtOnce
+    from course.gradebook import ForgetAutoGrades, SaveAutoGradesAtOnce
 
     swap = {Execute: SandboxedExecute, SaveAutoGrades: SaveAutoGradesAtOnce}
-    return [swap.get(p, p) for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [ForgetAutoGrades, *(swap.get(p, p) for p in default)]

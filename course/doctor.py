@@ -1,0 +1,180 @@
+"""``python -m course doctor``: is this machine fit to grade? One line per check.
+
+Each check says ``ok`` or ``FAIL`` and why; the command exits 1 if any failed. In order:
+
+1. bubblewrap: installed, and able to make the sandbox's namespaces;
+2. the sandbox: a kernel starts inside it, under its limits, and answers;
+3. the kernel's ``course``: the kernel imports the very package the grader imported;
+4. the gradebook: it opens, and a write is accepted (then rolled back);
+5. the canary of every assignment (or of those named): the reference scores full marks and
+   the blank release zero, graded by ``nbgrader autograde`` with the course's configuration
+   in a scratch copy of the course (:mod:`course.canary`).
+
+It also prints the sandbox's configured bounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["run"]
+
+
+def _bubblewrap(root: Path, config) -> tuple[bool, str]:
+    from course import sandbox
+
+    bwrap = config.get("SandboxedKernelManager", {}).get("bwrap", sandbox.BWRAP)
+    ok, why = sandbox.sandbox_available(bwrap)
+    return ok, f"{bwrap} creates the sandbox's namespaces" if ok else why
+
+
+async def _kernel_answers(config) -> str:
+    """Start a sandboxed kernel as grading does; return where its ``course`` comes from."""
+    from course.sandbox import SandboxedKernelManager
+
+    km = SandboxedKernelManager(kernel_name="python3", config=config)
+    folder = tempfile.mkdtemp(prefix="course-doctor-")
+    try:
+        await km.start_kernel(cwd=folder)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            msg_id = kc.execute("", silent=True, user_expressions={
+                "course": "__import__('os').path.dirname(__import__('course').__file__)"})
+            while True:
+                reply = await kc.get_shell_msg(timeout=60)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            found = reply["content"].get("user_expressions", {}).get("course", {})
+            if found.get("status") != "ok":
+                raise RuntimeError(f"the kernel cannot import course: {found.get('ename')}: "
+                                   f"{found.get('evalue')}")
+            return str(found["data"]["text/plain"]).strip("'\"")
+        except Exception as exc:
+            tail = km.kernel_log()
+            raise RuntimeError(f"{exc}" + (f"; the kernel's output ended with: {tail[-300:]}"
+                                           if tail else "")) from exc
+        finally:
+            kc.stop_channels()
+    finally:
+        await km.shutdown_kernel(now=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _gradebook(root: Path, db_url: str | None) -> tuple[bool, str]:
+    from nbgrader.api import Gradebook
+
+    from course import gradebook, grading
+
+    url = gradebook.db_url(root, db_url)
+    course_id = grading.course_config(root).CourseDirectory.get("course_id", "default_course")
+    try:
+        with Gradebook(url, course_id=course_id) as gb:
+            student = gb.update_or_create_student("course-doctor-probe")
+            gb.db.flush()
+            gb.db.delete(student)
+            gb.db.rollback()
+    except Exception as exc:  # noqa: BLE001 - the check reports whatever went wrong
+        return False, f"{_safe_url(url)}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return True, f"{_safe_url(url)} opens and accepts a write (rolled back)"
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
+
+
+def _canary(root: Path, assignment: str) -> tuple[bool, str]:
+    from course import canary, grading
+
+    started = time.perf_counter()
+    try:
+        scratch = canary.prepare(root, assignment)
+    except (grading.StepFailed, ValueError, OSError) as exc:
+        return False, f"the scratch course could not be made: {exc}"
+    try:
+        try:
+            grading.nbgrader(["autograde", assignment, "--force"], scratch)
+            why = {}
+        except grading.StepFailed as exc:
+            why = {canary.REFERENCE: str(exc).splitlines()[-1], canary.BLANK: "see above"}
+        problem = canary.verdict(grading.read_scores(scratch, assignment), why=why)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if problem:
+        return False, problem
+    return True, (f"reference full marks, blank release zero "
+                  f"({time.perf_counter() - started:.0f} s)")
+
+
+def _line(ok: bool, name: str, detail: str) -> str:
+    return f"{'ok  ' if ok else 'FAIL'}  {name:<22} {detail}"
+
+
+def run(root: Path, only: list[str] | None = None, db_url: str | None = None,
+        out=print) -> int:
+    from course import demo, grading, sandbox
+
+    root = Path(root).resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        out(f"error: {root} is not a course folder (no nbgrader_config.py)")
+        return 2
+    config = grading.course_config(root)
+    failed = 0
+
+    def check(name: str, ok: bool, detail: str) -> bool:
+        nonlocal failed
+        failed += not ok
+        out(_line(ok, name, detail))
+        return ok
+
+    bwrap_ok = check("bubblewrap", *_bubblewrap(root, config))
+    want = sandbox.course_package_dir()
+    if bwrap_ok:
+        try:
+            where = asyncio.run(_kernel_answers(config))
+        except Exception as exc:  # noqa: BLE001 - the check reports whatever went wrong
+            check("sandbox", False, f"a sandboxed kernel did not start: {exc}")
+            check("kernel's course", False, "no kernel to ask")
+        else:
+            check("sandbox", True, "a sandboxed kernel started and answered")
+            same = os.path.realpath(where) == want
+            check("kernel's course", same, f"the kernel imports {where}" + (
+                "" if same else f", not {want}, the grader's"))
+    else:
+        check("sandbox", False, "no bubblewrap")
+        check("kernel's course", False, "no sandbox")
+    check("gradebook", *_gradebook(root, db_url))
+    for name, value, how in sandbox_bounds(config):
+        out(f"      bound {name:<16} {value:<12} {how}")
+    asgs = demo.assignments(root)
+    unknown = sorted(set(only or []) - set(asgs))
+    if unknown:
+        out(f"error: no such assignment in source/: {', '.join(unknown)}")
+        return 2
+    for assignment in (only or asgs):
+        check(f"canary {assignment}", *_canary(root, assignment))
+    out(f"{'all checks passed' if not failed else f'{failed} check(s) failed'}")
+    return 1 if failed else 0
+
+
+def sandbox_bounds(config) -> list[tuple[str, str, str]]:
+    """The sandbox's bounds as configured: ``course.sandbox.sandbox_bounds`` if it exists,
+    else the kernel manager's limits."""
+    from course import sandbox
+
+    if hasattr(sandbox, "sandbox_bounds"):
+        return sandbox.sandbox_bounds(config)
+    km = sandbox.SandboxedKernelManager(config=config)
+    return [(name, str(getattr(km, name)), "rlimit in the sandbox")
+            for name in ("memory_bytes", "cpu_seconds", "max_processes", "max_file_bytes")]
