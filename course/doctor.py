@@ -35,7 +35,7 @@ def _bubblewrap(root: Path, config) -> tuple[bool, str]:
 
 async def _kernel_answers(config) -> str:
     """Start a sandboxed kernel as grading does; return where its ``course`` comes from."""
-    from course.sandbox import SandboxedKernelManager
+    from course.sandbox import COURSE_PROBE, SandboxedKernelManager, kernel_course
 
     km = SandboxedKernelManager(kernel_name="python3", config=config)
     folder = tempfile.mkdtemp(prefix="course-doctor-")
@@ -45,17 +45,11 @@ async def _kernel_answers(config) -> str:
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=60)
-            msg_id = kc.execute("", silent=True, user_expressions={
-                "course": "__import__('os').path.dirname(__import__('course').__file__)"})
+            msg_id = kc.execute("", silent=True, user_expressions=COURSE_PROBE)
             while True:
                 reply = await kc.get_shell_msg(timeout=60)
                 if reply["parent_header"].get("msg_id") == msg_id:
-                    break
-            found = reply["content"].get("user_expressions", {}).get("course", {})
-            if found.get("status") != "ok":
-                raise RuntimeError(f"the kernel cannot import course: {found.get('ename')}: "
-                                   f"{found.get('evalue')}")
-            return str(found["data"]["text/plain"]).strip("'\"")
+                    return kernel_course(reply)
         except Exception as exc:
             tail = km.kernel_log()
             raise RuntimeError(f"{exc}" + (f"; the kernel's output ended with: {tail[-300:]}"

@@ -285,6 +285,25 @@ def instructor_cells(config, resources) -> dict[str, tuple[str, bool]] | None:
         return {c.name: (c.source, c.name in tests) for c in notebook.source_cells}
 
 
+# asked of a new kernel: the folder its `course` package comes from
+COURSE_PROBE = {"course": "__import__('os').path.dirname(__import__('course').__file__)"}
+
+
+def kernel_course(reply) -> str:
+    """The folder a kernel's reply to :data:`COURSE_PROBE` names; :class:`GraderFailure` if
+    the kernel could not import ``course``."""
+    content = (reply or {}).get("content", {})
+    found = content.get("user_expressions", {}).get("course", {})
+    if found.get("status") != "ok":
+        raise GraderFailure(f"the kernel cannot import the course package: "
+                            f"{found.get('ename', content.get('status'))}: "
+                            f"{found.get('evalue', '')}")
+    try:
+        return str(ast.literal_eval(found.get("data", {}).get("text/plain", "")))
+    except (ValueError, SyntaxError):
+        return str(found.get("data"))
+
+
 class GradingStopped(RuntimeError):
     """The rest of the notebook cannot run; the message says why."""
 
@@ -386,20 +405,9 @@ class SandboxedExecute(Execute):
         that does not answer, or imports another ``course`` than the grader's, is the
         grader's failure, before any of the submission runs."""
         kc = await super().async_start_new_kernel_client()
-        expression = "__import__('os').path.dirname(__import__('course').__file__)"
         msg_id = kc.execute("", silent=True, store_history=False,
-                            user_expressions={"course": expression})
-        reply = await self.async_wait_for_reply(msg_id)
-        content = (reply or {}).get("content", {})
-        found = content.get("user_expressions", {}).get("course", {})
-        if found.get("status") != "ok":
-            raise GraderFailure(f"the kernel cannot import the course package: "
-                                f"{found.get('ename', content.get('status'))}: "
-                                f"{found.get('evalue', '')}")
-        try:
-            where = str(ast.literal_eval(found.get("data", {}).get("text/plain", "")))
-        except (ValueError, SyntaxError):
-            where = str(found.get("data"))
+                            user_expressions=COURSE_PROBE)
+        where = kernel_course(await self.async_wait_for_reply(msg_id))
         want = course_package_dir()
         if os.path.realpath(where) != want:
             raise GraderFailure(f"the kernel imports the course package from {where}, not from "
