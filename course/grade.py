@@ -14,6 +14,9 @@ feedback work unchanged.
   of the submitted files into its autograded folder, last, after nbgrader has committed
   the grades. A worker killed mid-task leaves no such file, so the next run grades that
   submission again from scratch (nbgrader's ``--force`` semantics).
+* A worker that dies takes the results it holds with it, and Dask computes such a task
+  again: the client lets go of each result as soon as it has it, and a task computed again
+  in the same run finds its run's marker and does not grade the submission twice.
 * SQLite is opened with a 60 s busy timeout, so concurrent workers wait for each other's
   writes instead of failing; PostgreSQL handles concurrent writers itself.
 """
@@ -26,6 +29,7 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,11 +126,27 @@ def warm_up() -> float:
 
 
 def grade_submission(root: str, assignment: str, student: str, db_url: str,
-                     digest: str, extra_config: dict | None = None) -> GradeResult:
-    """Autograde one submission with nbgrader's API (runs inside a Dask worker)."""
+                     digest: str, extra_config: dict | None = None,
+                     run: str = "") -> GradeResult:
+    """Autograde one submission with nbgrader's API (runs inside a Dask worker).
+
+    ``run`` names the grading run. Dask computes a task again when the worker holding its
+    result dies before the client let go of it; a task of the same run that finds the
+    marker this run wrote for the same files returns what the marker says instead of grading
+    the submission a second time."""
     import copy
 
     began, started = time.time(), time.perf_counter()
+    marker = _marker(Path(root), assignment, student)
+    if run:
+        try:
+            record = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            record = None
+        if (isinstance(record, dict) and record.get("run") == run
+                and record.get("digest") == digest):
+            return GradeResult(student, "graded", record.get("seconds", 0.0),
+                               faults=list(record.get("faults", [])), started=began)
     warm_up()
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -140,7 +160,6 @@ def grade_submission(root: str, assignment: str, student: str, db_url: str,
             config[section][key] = value
     coursedir = CourseDirectory(config=config, root=root)
     api = NbGraderAPI(coursedir=coursedir, config=config)
-    marker = _marker(Path(root), assignment, student)
     marker.unlink(missing_ok=True)
     result = api.autograde(assignment, student, force=True, create=True)
     seconds = time.perf_counter() - started
@@ -148,7 +167,7 @@ def grade_submission(root: str, assignment: str, student: str, db_url: str,
         return GradeResult(student, "failed", seconds, failure_reason(result), started=began)
     faults = _faults(Path(root), assignment, student)
     tmp = marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 3),
+    tmp.write_text(json.dumps({"digest": digest, "run": run, "seconds": round(seconds, 3),
                                "faults": faults}))
     os.replace(tmp, marker)  # last: a killed worker leaves no marker behind
     return GradeResult(student, "graded", seconds, faults=faults, started=began)
@@ -299,17 +318,23 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
             client, cluster = _start(workers, scheduler)
         if canary:
             run_canary(client, root, assignment, extra_config, log)
+        run = uuid.uuid4().hex
         futures = {client.submit(grade_submission, str(root), assignment, student, db_url,
-                                 digest, extra_config, pure=False, key=f"grade-{student}"):
+                                 digest, extra_config, run, pure=False, key=f"grade-{student}"):
                    student for student, digest in todo.items()}
         bar = tqdm(total=len(futures), unit="submission", disable=not progress,
                    file=sys.stderr, desc=f"grading {assignment}")
         for future in as_completed(futures):
-            student = futures[future]
+            student = futures.pop(future)
             try:
                 results.append(future.result())
             except Exception as exc:  # noqa: BLE001 - a lost worker, an unexpected error
                 results.append(GradeResult(student, "failed", reason=_why(exc)))
+            # let go of the result at once: a result held on a worker that dies later is
+            # recomputed by Dask, which would grade that submission again (its marker
+            # removed first) and cut it short when the run ends
+            future.release()
+            del future
             bar.update()
         bar.close()
     finally:

@@ -5,6 +5,10 @@ scores), then by ``course grade`` with two workers into other courses: one with 
 SQLite gradebook, one with a real PostgreSQL server that the test setup starts. The gradebooks
 must agree cell by cell. A second run grades nothing, since nothing changed. A worker killed
 in the middle of a submission leaves no grade of it behind, and the next run grades it.
+
+These runs pass ``--no-canary``: what they compare is the grading itself, and the canary (which
+adds a scratch course and two witnesses to every run) has tests of its own in
+``test_grader_failures.py``.
 """
 
 from __future__ import annotations
@@ -71,9 +75,12 @@ def postgres_url():
         server.stop()
 
 
+GRADE = [sys.executable, "-m", "course", "grade", ASSIGNMENT, "--workers", "2", "--no-progress",
+         "--no-canary"]
+
+
 def _grade(root, *extra, env=None):
-    return subprocess.run([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--workers", "2",
-                           "--no-progress", *extra], cwd=root, capture_output=True, text=True,
+    return subprocess.run([*GRADE, *extra], cwd=root, capture_output=True, text=True,
                           timeout=600, env=env)
 
 
@@ -111,6 +118,24 @@ def test_a_rerun_grades_nothing_new_unless_changed_or_missing_from_the_gradebook
     assert grading.read_scores(root, ASSIGNMENT, other) == grading.read_scores(root, ASSIGNMENT)
 
 
+def test_a_task_computed_again_in_the_same_run_does_not_grade_twice(parallel):
+    """Dask computes a finished task again when the worker holding its result dies before
+    the client let go of it; that second computation must not grade the submission again
+    (it would remove its marker and be cut short when the run ends)."""
+    root, _ = parallel
+    marker = grade._marker(root, ASSIGNMENT, "reference")
+    record = json.loads(marker.read_text())
+    assert len(record["run"]) == 32, record
+    graded = notebook_path(root / "autograded" / "reference", ASSIGNMENT)
+    before = (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns)
+    db_url = f"sqlite:///{root / 'unused.db'}"  # any write would land here: none must
+    again = grade.grade_submission(str(root), ASSIGNMENT, "reference", db_url,
+                                   record["digest"], None, record["run"])
+    assert (again.status, again.faults) == ("graded", record["faults"])
+    assert (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns) == before
+    assert not (root / "unused.db").exists()
+
+
 SLEEP = 20  # seconds the slow submission's first cell sleeps: time to find and kill its worker
 
 
@@ -137,9 +162,8 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     # Dask retries a task whose worker died (distributed.scheduler.allowed-failures, 3 by
     # default), which would grade it again within this run; 0 shows the failure instead
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
-    proc = subprocess.Popen([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--workers",
-                             "2", "--no-progress"], cwd=root, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(GRADE, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
     markers = [grade._marker(root, ASSIGNMENT, s) for s in ("reference", "blank")]
     deadline = time.monotonic() + SLEEP + 60
     victim = None

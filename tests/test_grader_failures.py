@@ -192,7 +192,7 @@ def test_without_the_canary_each_grader_failure_is_listed_and_not_graded(graded_
         assert (f"FAILED {student}: GRADER FAILURE: before the submission's first cell ran"
                 in proc.stdout), proc.stdout
     _not_graded_everywhere(root, ["ada", "bob"])
-    proc = _course_grade(root)  # healthy again: the failed ones are graded, as they were
+    proc = _course_grade(root, "--no-canary")  # healthy again: graded, as they were
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert grading.read_scores(root, ASSIGNMENT) == before
 
@@ -204,7 +204,7 @@ def test_a_gradebook_that_cannot_be_written_fails_every_submission(graded_class,
     grading.nbgrader(["db", "student", "remove", "ada", "--force",
                       f"--CourseDirectory.db_url=sqlite:///{copy}"], root)
     readonly = f"sqlite:///file:{copy}?mode=ro&uri=true"
-    proc = _course_grade(root, "--force", f"--db-url={readonly}")
+    proc = _course_grade(root, "--force", "--no-canary", f"--db-url={readonly}")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "2 failed" in proc.stdout and "readonly database" in proc.stdout, proc.stdout
     assert "ada" not in grading.read_scores(root, ASSIGNMENT, readonly)
