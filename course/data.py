@@ -2,6 +2,16 @@
 
 Inputs are row batches ``X`` of shape ``(n, d)``; class labels are integer
 indices ``y`` of shape ``(n,)``.
+
+Two label conventions hold in every notebook:
+
+* XOR (:func:`xor`): label 1 exactly when one of the two features is on, the logical XOR of
+  the features. The lecture's table gives the name "class 1" to the other two points (both
+  features on, both off); only the names differ, the two groups are the same.
+* Sentiment (:data:`NEGATION_SENTENCES`, :data:`SENTIMENT_CORPUS`): label 1 for positive,
+  0 for negative, as in the lecture. In the sentence reading of XOR the features are
+  :func:`negation_features`, and a sentence is negative exactly when their XOR is 1: its
+  sentiment label is ``1 -`` its XOR label.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ __all__ = [
     "NEGATION_SENTENCES",
     "blobs",
     "linearly_separable",
+    "negation_features",
     "circles",
     "regression_1d",
     "sentiment_corpus",
@@ -19,15 +30,29 @@ __all__ = [
     "xor",
 ]
 
-#: The lecture's manufactured sentiment reading of XOR: (sentence, label) with
-#: label 1 for positive.  "contains not" and "a word starts with un-" are the
-#: two binary features; the label is 1 exactly when both or neither are on.
+#: The lecture's manufactured sentiment reading of XOR: (sentence, label) with label 1 for
+#: positive, in the order of the XOR table's corners (:func:`xor`). The two binary features are
+#: :func:`negation_features`; the sentiment label is 1 exactly when both or neither are on, so
+#: it is ``1 -`` the XOR label of the sentence's corner.
 NEGATION_SENTENCES = (
     ("It was not ungood", 1),
     ("It was not good", 0),
     ("It was ungood", 0),
     ("It was good", 1),
 )
+
+
+def negation_features(sentence: str) -> np.ndarray:
+    """The two binary features of the lecture's sentence reading of XOR.
+
+    Returns
+    -------
+    ndarray of float, shape (2,)
+        ``[contains the word "not", has a word starting with "un"]``, each 0.0 or 1.0, on the
+        words of ``sentence.lower().split()``.
+    """
+    words = sentence.lower().split()
+    return np.array([float("not" in words), float(any(w.startswith("un") for w in words))])
 
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
@@ -38,7 +63,8 @@ def xor() -> tuple[np.ndarray, np.ndarray]:
     X : ndarray, shape (4, 2)
         ``(1, 1), (1, 0), (0, 1), (0, 0)``.
     y : ndarray, shape (4,)
-        ``[0, 1, 1, 0]``: 1 exactly when one feature is on.
+        ``[0, 1, 1, 0]``: 1 exactly when one feature is on (the logical XOR). The lecture
+        calls the other two points, both on and both off, its class 1.
     """
     X = np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
     y = np.array([0, 1, 1, 0])
@@ -117,7 +143,8 @@ def linearly_separable(n: int, rng: np.random.Generator, margin: float = 0.2,
     return X, y
 
 
-#: A small sentiment corpus for 08-embeddings: (sentence, label), label 1 for positive.
+#: A small sentiment corpus for 08-embeddings: (sentence, label), label 1 for positive and 0
+#: for negative, the convention of :data:`NEGATION_SENTENCES`.
 #: It holds the lecture's four negation cases and, around them, the same pattern for other
 #: words: "not" flips the sentiment of the word after it, and so does the prefix "un-".
 SENTIMENT_CORPUS = (

@@ -6,7 +6,10 @@ Three kinds of student are made from ``source/`` and ``release/``:
   the instructor's solution (the ``### BEGIN/END SOLUTION`` markers removed);
 * ``blank``: the release notebook untouched;
 * one student per *typical mistake*: the reference with one solution cell
-  edited, as declared in ``source/<assignment>/mistakes.py``.
+  edited, as declared in ``MISTAKES`` of ``source/<assignment>/mistakes.py``;
+* one student per *correct variant*: the reference with one solution cell
+  rewritten another way that the exercise accepts, as declared in ``VARIANTS``
+  of the same file (the tests require full marks for each).
 
 Cells are identified by their nbgrader ``grade_id``.  A solution cell's
 ``grade_id`` is the name of the function it defines; a test cell's ``grade_id``
@@ -26,10 +29,12 @@ import nbformat
 
 __all__ = [
     "Mistake",
+    "Variant",
     "apply_mistake",
     "exercise_of",
     "exercises",
     "load_mistakes",
+    "load_variants",
     "notebook_path",
     "reference_for",
     "reference_submission",
@@ -65,6 +70,21 @@ class Mistake:
     @property
     def student(self) -> str:
         return f"mistake-{self.name}"
+
+
+@dataclass(frozen=True)
+class Variant(Mistake):
+    """A correct answer written differently from the reference, as a text edit of it.
+
+    Same fields as :class:`Mistake`; ``why`` says why the exercise must accept it (for
+    instance: it follows the docstring, but rounds differently from the reference). A
+    variant must score full marks: it keeps the tests from rewarding only the reference's
+    way of computing.
+    """
+
+    @property
+    def student(self) -> str:
+        return f"variant-{self.name}"
 
 
 def _meta(cell) -> dict:
@@ -135,7 +155,8 @@ def reference_submission(release_nb, source_nb):
 
 
 def apply_mistake(nb, mistake: Mistake):
-    """A copy of ``nb`` with ``mistake`` made in its function's solution cell."""
+    """A copy of ``nb`` with ``mistake`` (or a :class:`Variant`) made in its function's
+    solution cell."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if _meta(cell).get("grade_id") == mistake.function and _meta(cell).get("solution"):
@@ -158,6 +179,8 @@ def load_mistakes(assignment_dir: Path) -> tuple[list[Mistake], list[str]]:
         return [], []
     ns = runpy.run_path(str(path))
     mistakes = list(ns.get("MISTAKES", []))
+    if any(isinstance(m, Variant) for m in mistakes):
+        raise ValueError(f"{path}: a Variant is a correct answer; list it in VARIANTS")
     names = [m.name for m in mistakes]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: mistake names must be unique")
@@ -166,6 +189,22 @@ def load_mistakes(assignment_dir: Path) -> tuple[list[Mistake], list[str]]:
     if unknown:
         raise ValueError(f"{path}: DEMO names unknown mistakes {sorted(unknown)}")
     return mistakes, demo
+
+
+def load_variants(assignment_dir: Path) -> list[Variant]:
+    """Read ``VARIANTS`` of an assignment's ``mistakes.py``: correct answers that differ from
+    the reference (an empty list if there are none)."""
+    path = Path(assignment_dir) / "mistakes.py"
+    if not path.exists():
+        return []
+    ns = runpy.run_path(str(path))
+    variants = list(ns.get("VARIANTS", []))
+    if any(not isinstance(v, Variant) for v in variants):
+        raise ValueError(f"{path}: VARIANTS must hold Variant objects, not Mistake")
+    names = [v.name for v in variants] + [m.name for m in ns.get("MISTAKES", [])]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path}: variant and mistake names must be unique")
+    return variants
 
 
 def read(path) -> nbformat.NotebookNode:

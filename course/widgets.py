@@ -325,28 +325,43 @@ def activation_explorer(activations: dict, *, limit: float = 4.0, h: float = 1e-
 
 
 def gradient_depth_explorer(norm_fn, activation_grads: dict, *, max_depth: int = 30,
-                            width: int = 64, seed: int = 0, depth: int = 10) -> PlotWidget:
-    """A depth slider over the norm of the gradient that reaches a chain's input.
+                            width: int = 64, seed: int = 0, depth: int = 10, scale: float = 1.0,
+                            max_scale: float = 5.0) -> PlotWidget:
+    """A depth slider and a pre-activation scale slider over the norm of the gradient that
+    reaches a chain's input.
 
-    ``norm_fn(activation_grad, depth, width, rng)`` is called for every depth
-    ``0..max_depth`` and every derivative in ``activation_grads`` (name ->
-    callable), each with a fresh ``np.random.default_rng(seed)``, once; the
-    slider then marks one depth and the title gives the norms there.
+    ``norm_fn(activation_grad, depth, width, rng)`` draws standard normal pre-activations
+    ``k``; at scale ``s`` it is handed ``k -> activation_grad(s * k)``, the derivative at
+    pre-activations of standard deviation ``s`` (larger ones saturate sigmoid and tanh). For
+    each scale shown, ``norm_fn`` is called once for every depth ``0..max_depth`` and every
+    derivative in ``activation_grads`` (name -> callable), each with a fresh
+    ``np.random.default_rng(seed)``; the depth slider then marks one depth and the title gives
+    the norms there.
     """
     depths = np.arange(max_depth + 1)
-    norms = {name: [float(norm_fn(g, int(d), width, np.random.default_rng(seed)))
-                    for d in depths]
-             for name, g in activation_grads.items()}
+    computed: dict[float, dict] = {}
 
-    def draw(fig, depth):
+    def norms_at(s: float) -> dict:
+        if s not in computed:
+            computed[s] = {
+                name: [float(norm_fn(lambda k, g=g: g(s * k), int(d), width,
+                                     np.random.default_rng(seed))) for d in depths]
+                for name, g in activation_grads.items()}
+        return computed[s]
+
+    def draw(fig, depth, scale):
+        norms = norms_at(float(scale))
         ax = fig.subplots()
         plots.gradient_norm_curves(ax, depths, norms, mark=depth)
         there = ", ".join(f"{name} {values[depth]:.2g}" for name, values in norms.items())
-        ax.set_title(f"at depth {depth}: {there}", fontsize="small")
+        ax.set_title(f"pre-activation scale {scale:g}; at depth {depth}: {there}",
+                     fontsize="small")
 
     slider = W.IntSlider(value=depth, min=0, max=max_depth, description="depth",
                          continuous_update=False)
-    return PlotWidget(draw, {"depth": slider}, figsize=(6.0, 4.0))
+    scale_slider = W.FloatSlider(value=scale, min=0.25, max=max_scale, step=0.25,
+                                 description="scale", continuous_update=False)
+    return PlotWidget(draw, {"depth": slider, "scale": scale_slider}, figsize=(6.0, 4.0))
 
 
 # -- 04-gradient-descent and 05-softmax-cross-entropy ----------------------------------------

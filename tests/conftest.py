@@ -2,8 +2,9 @@
 
 For each assignment in ``source/`` the ``graded`` fixture builds a scratch course
 folder, runs ``nbgrader generate_assignment`` there, submits the reference
-solution, the untouched release and one student per typical mistake, grades
-them all in a single ``nbgrader autograde`` run and reads the gradebook.
+solution, the untouched release, one student per typical mistake and one per
+correct variant, grades them all in a single ``nbgrader autograde`` run and
+reads the gradebook.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from course.submissions import notebook_path  # noqa: F401 - the tests import it
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = demo.assignments(ROOT)
 MISTAKES = {a: submissions.load_mistakes(ROOT / "source" / a)[0] for a in ASSIGNMENTS}
+VARIANTS = {a: submissions.load_variants(ROOT / "source" / a) for a in ASSIGNMENTS}
 SCREENSHOTS = ROOT / "build" / "screenshots"  # written by the browser tests
 
 
@@ -51,8 +53,8 @@ def _grade(assignment: str, scratch: Path) -> GradedRun:
     source = submissions.read(notebook_path(scratch / "source", assignment))
     reference = submissions.reference_submission(release, source)
     students = {"reference": reference, "blank": release}
-    for mistake in MISTAKES[assignment]:
-        students[mistake.student] = submissions.apply_mistake(reference, mistake)
+    for edit in MISTAKES[assignment] + VARIANTS[assignment]:
+        students[edit.student] = submissions.apply_mistake(reference, edit)
     for student, nb in students.items():
         submissions.write(nb, notebook_path(scratch / "submitted" / student, assignment))
     grading.nbgrader(["autograde", assignment, "--force"], scratch)

@@ -65,3 +65,25 @@ def test_feature_boundary_explorer_separates_xor_at_degree_2():
     view.controls["degree"].value = 1
     pictures.add(view.image.value)
     assert len(pictures) == 2
+
+
+def test_the_notebooks_degree_37_fit_over_fits_as_its_prose_says():
+    """02's over-fitting experiment, on its own data and the reference fit: as the degree grows
+    the training error falls (never rises by more than rounding), the held-out error falls to
+    a minimum at a moderate degree and then rises by orders of magnitude."""
+    from notebook_code import run_until
+
+    ns = run_until("02-feature-maps", "code-14")
+    degrees, train, test = ns["degrees"], np.array(ns["train_err"]), np.array(ns["test_err"])
+    assert list(degrees) == list(range(38))
+    # training error: non-increasing in exact arithmetic; allow only rounding-sized rises
+    rises = np.diff(train) / train[:-1]
+    worse = np.nonzero(rises > 1e-9)[0] + 1
+    assert not len(worse), f"training error rises at degrees {worse}"
+    assert train[37] < train[0] / 100
+    # held-out error: falls, bottoms out at a handful of degrees, then explodes
+    best = int(np.argmin(test))
+    assert 2 <= best <= 12, f"held-out error is lowest at degree {best}"
+    assert test[best] < test[0] / 5
+    assert test[37] > 1e3 * test[best] and test[37] > 1e3 * train[37]
+    assert np.all(test[30:] > 10 * test[best]), "held-out error is not high at every degree >= 30"

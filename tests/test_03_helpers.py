@@ -61,3 +61,47 @@ def test_gradient_depth_explorer_computes_every_depth_once_and_marks_one():
     first = view.image.value
     view.controls["depth"].value = 5
     assert view.image.value != first and len(calls) == 14
+
+
+def test_gradient_depth_explorer_scale_slider_rescales_the_pre_activations():
+    seen = []
+
+    def recording(g, depth, width, rng):
+        seen.append(g(np.array([1.0])))
+        return _norm(g, depth, width, rng)
+
+    tanh_grad = lambda k: 1.0 - np.tanh(k) ** 2  # noqa: E731
+    relu_grad = lambda k: np.where(k >= 0, 1.0, 0.0)  # noqa: E731
+    view = widgets.gradient_depth_explorer(recording, {"tanh": tanh_grad}, max_depth=3, width=8)
+    assert view.controls["scale"].value == 1.0 and len(seen) == 4
+    np.testing.assert_allclose(seen[-1], tanh_grad(np.array([1.0])))
+    first = view.image.value
+    view.controls["scale"].value = 3.0
+    assert len(seen) == 8 and view.image.value != first  # one new curve per new scale
+    np.testing.assert_allclose(seen[-1], tanh_grad(np.array([3.0])))  # the derivative at 3 k
+    view.controls["scale"].value = 1.0
+    assert len(seen) == 8 and view.image.value == first  # computed once per scale
+
+    norms = {}
+    for s in (1.0, 4.0):  # ReLU's derivative depends on the sign of k only: no scale changes it
+        norms[s] = _norm(lambda k, s=s: relu_grad(s * k), 20, 64, np.random.default_rng(0))
+    assert norms[1.0] == norms[4.0]
+
+
+def test_03_vanishing_gradient_demo_shows_saturation_only_at_a_large_scale():
+    """03's prose on its own table: at scale 1 tanh keeps a good part of the gradient and the
+    sigmoid loses it through its slope of at most 1/4 (as much at a tiny scale, where nothing
+    saturates); at scale 3 tanh saturates and its gradient vanishes too; ReLU never changes."""
+    from notebook_code import run_until
+
+    ns = run_until("03-activations", "code-16")
+    norm, at_scale = ns["input_gradient_norm"], ns["at_scale"]
+
+    def at(name, scale, depth=20):
+        g = at_scale(ns[f"{name}_grad"], scale)
+        return norm(g, depth, 64, np.random.default_rng(0))
+
+    assert at("tanh", 1.0) > 0.1 and at("tanh", 3.0) < 1e-3
+    assert at("sigmoid", 1.0) < 1e-8 and at("sigmoid", 0.01) < 1e-8  # not saturation: slope 1/4
+    assert at("relu", 1.0) == at("relu", 3.0) == at("relu", 0.01)
+    assert 0.1 < at("relu", 1.0) < 10

@@ -15,6 +15,9 @@ def test_corpus_holds_the_lecture_negation_cases_with_their_labels():
     labelled = dict(data.SENTIMENT_CORPUS)
     for sentence, label in data.NEGATION_SENTENCES:
         assert labelled[sentence] == label
+    # label 1 is positive, in the corpus as in the negation sentences and notebook 01
+    assert labelled["It was good"] == labelled["It was great"] == labelled["It was not bad"] == 1
+    assert labelled["It was bad"] == labelled["It was ungood"] == labelled["It was not good"] == 0
 
 
 def test_corpus_is_balanced_and_not_a_bag_of_words_problem():
@@ -56,3 +59,23 @@ def test_embedding_explorer_moves_with_the_slider_and_renders_headless():
     w.controls["focus"].value = "a"
     bundle = w._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_08_training_demo_fits_the_negation_cases_and_reads_p_positive_from_o():
+    """08's demo: P(positive) is column 1 of the softmax output (label 1 = positive), equal to
+    exp(-loss of label 1); the trained model fits every training sentence, the lecture's four
+    included (what its prose claims: training accuracy, nothing more)."""
+    from notebook_code import run_until
+
+    ns = run_until("08-embeddings", "code-15")
+    probabilities, prob_positive = ns["probabilities"], ns["prob_positive"]
+    o = probabilities(ns["sentences"])
+    assert o.shape == (len(ns["sentences"]), 2)
+    np.testing.assert_allclose(o.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(o.argmax(axis=1), ns["labels"])
+    for sentence, label in data.NEGATION_SENTENCES:
+        idx = ns["encode"](sentence, ns["vocab"], ns["n"])[None, :]
+        loss1 = ns["network_loss_and_grads"](ns["params"], ns["embed"](ns["E"], idx),
+                                             np.array([1]))[0]
+        np.testing.assert_allclose(prob_positive(sentence), np.exp(-loss1), rtol=1e-9)
+        assert (prob_positive(sentence) > 0.5) == bool(label)

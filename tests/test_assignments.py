@@ -1,7 +1,8 @@
 """Every assignment in source/, graded for real by nbgrader.
 
 Parametrised over the folders of ``source/``, so a new notebook is covered the
-moment it lands, together with the typical mistakes of its ``mistakes.py``.
+moment it lands, together with the typical mistakes and the correct variants of its
+``mistakes.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path
+from conftest import ASSIGNMENTS, MISTAKES, ROOT, VARIANTS, notebook_path
 
 from course import submissions
 
@@ -62,7 +63,19 @@ class AssignmentTests:
         passing = [cell for cell, (score, _) in blank["cells"].items() if score > 0]
         assert blank["score"] == 0, f"the untouched release earned points in {passing}"
         # and the blank submission did not stop the run: everyone else was graded too
-        assert set(run.scores) == {"reference", "blank"} | {m.student for m in MISTAKES[assignment]}
+        assert set(run.scores) == ({"reference", "blank"}
+                                   | {m.student for m in MISTAKES[assignment]}
+                                   | {v.student for v in VARIANTS[assignment]})
+
+
+    def test_correct_variant_scores_full_marks(self, graded, assignment, variant):
+        """An answer that follows the docstring another way than the reference loses nothing."""
+        run = graded[assignment]
+        scores = run.scores[variant.student]
+        assert scores["max_score"] > 0
+        assert scores["score"] == scores["max_score"], (
+            f"the correct variant {variant.name!r} of {variant.function} ({variant.why}) lost "
+            f"points:\n{run.why(variant.student)}")
 
 
     def test_typical_mistake_loses_points_on_its_own_exercise_only(self, graded, assignment,
@@ -206,10 +219,14 @@ class AssignmentTests:
 
 
 def pytest_generate_tests(metafunc):
-    """Each assignment class runs the mistake tests once per mistake of its mistakes.py."""
+    """Each assignment class runs the mistake tests once per mistake of its mistakes.py, and
+    the variant test once per correct variant (skipped where there is none)."""
     if "mistake" in metafunc.fixturenames:
         mistakes = MISTAKES[metafunc.cls.ASSIGNMENT]
         metafunc.parametrize("mistake", mistakes, ids=[m.name for m in mistakes])
+    if "variant" in metafunc.fixturenames:
+        variants = VARIANTS[metafunc.cls.ASSIGNMENT]
+        metafunc.parametrize("variant", variants, ids=[v.name for v in variants])
 
 
 for _assignment in ASSIGNMENTS:

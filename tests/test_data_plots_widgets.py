@@ -33,10 +33,17 @@ def test_xor_is_the_lecture_table():
 
 
 def test_negation_sentences_are_xor_of_their_two_features():
-    for sentence, positive in data.NEGATION_SENTENCES:
+    """One convention: a sentence's sentiment label (1 = positive) is 1 - the XOR label of its
+    corner in data.xor(), and the sentences come in the order of the corners."""
+    X, y = data.xor()
+    for (sentence, positive), corner, xor_label in zip(data.NEGATION_SENTENCES, X, y):
         words = sentence.lower().split()
         has_not, has_un = "not" in words, any(w.startswith("un") for w in words)
-        assert positive == int(has_not == has_un)
+        np.testing.assert_array_equal(data.negation_features(sentence), [has_not, has_un])
+        np.testing.assert_array_equal(data.negation_features(sentence), corner)
+        assert positive == int(has_not == has_un) == 1 - xor_label
+    np.testing.assert_array_equal(data.negation_features("An UNusual  case, NOT bad"), [1, 1])
+    np.testing.assert_array_equal(data.negation_features("nothing under"), [0, 1])
 
 
 def test_regression_1d_is_sorted_and_seeded():

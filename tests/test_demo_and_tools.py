@@ -108,3 +108,22 @@ def test_ruff_is_clean():
         pytest.skip("ruff is not installed")
     proc = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_load_variants_reads_correct_answers_apart_from_mistakes(tmp_path):
+    (tmp_path / "mistakes.py").write_text(
+        "from course.submissions import Mistake, Variant\n"
+        "MISTAKES = [Mistake('m', 'f', 'a', 'b', 'wrong')]\n"
+        "VARIANTS = [Variant('v', 'f', 'a', 'c', 'right too')]\n")
+    variants = submissions.load_variants(tmp_path)
+    assert [(v.name, v.student) for v in variants] == [("v", "variant-v")]
+    assert [m.student for m in submissions.load_mistakes(tmp_path)[0]] == ["mistake-m"]
+    (tmp_path / "mistakes.py").write_text(
+        "from course.submissions import Mistake\nVARIANTS = [Mistake('m', 'f', 'a', 'b', 'w')]\n")
+    with pytest.raises(ValueError, match="Variant"):
+        submissions.load_variants(tmp_path)
+    (tmp_path / "mistakes.py").write_text(
+        "from course.submissions import Variant\nMISTAKES = [Variant('v', 'f', 'a', 'b', 'w')]\n")
+    with pytest.raises(ValueError, match="VARIANTS"):
+        submissions.load_mistakes(tmp_path)
+    assert submissions.load_variants(tmp_path / "nowhere") == []

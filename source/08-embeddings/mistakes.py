@@ -2,11 +2,12 @@
 
 The tests submit each one as its own student and require it to lose points on its
 own exercise and nowhere else; the demo's ``typical-mistakes`` student makes the
-ones listed in ``DEMO`` together.  This file is instructor material: nbgrader's
+ones listed in ``DEMO`` together.  ``VARIANTS`` are correct answers written another
+way than the reference; each is submitted as its own student and must score full marks.  This file is instructor material: nbgrader's
 ``CourseDirectory.ignore`` keeps it out of ``release/``.
 """
 
-from course.submissions import Mistake
+from course.submissions import Mistake, Variant
 
 MISTAKES = [
     # build_vocab
@@ -87,6 +88,18 @@ MISTAKES = [
             "norms = np.linalg.norm(E, axis=1) * np.linalg.norm(E[i])  # (|V|,)",
             "norms = np.ones(len(E))",
             "ranks by dot product instead of cosine, so long vectors win"),
+]
+
+# Correct answers that compute differently from the reference: each must score full marks.
+VARIANTS = [
+    Variant("nearest-normalise-rows-first", "nearest_words",
+            "    norms = np.linalg.norm(E, axis=1) * np.linalg.norm(E[i])  # (|V|,)\n"
+            "    sims = np.divide(E @ E[i], norms, out=np.zeros(len(E)), where=norms > 0)\n",
+            "    norms = np.linalg.norm(E, axis=1)  # (|V|,)\n"
+            "    unit = np.divide(E, norms[:, None], out=np.zeros(E.shape), where=norms[:, None] > 0)\n"
+            "    sims = unit @ unit[i]  # (|V|,)\n",
+            "normalises every row to length 1 first, then takes dot products: the spec's cosine, "
+            "rounded differently, so only ties that are exact can be asked to break one way"),
 ]
 
 # The demo's "typical-mistakes" student.
