@@ -11,7 +11,6 @@ instead of bare ``assert`` so a student learns *why* a test failed::
 
 from __future__ import annotations
 
-import copy
 import inspect
 import warnings
 from contextlib import contextmanager
@@ -152,34 +151,94 @@ def assert_true(condition: bool, message: str, *, hint: str | None = None) -> No
         _fail("check failed", message, hint)
 
 
-def _snapshot(value):
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), np.generic)
+
+
+class _Untracked:
+    """Stands in a snapshot for a value that cannot be copied or compared (a function, an rng)."""
+
+
+def _snapshot(value, depth: int = 0):
+    """A copy of ``value`` to compare with after the call: arrays, plain values and the
+    containers holding them; anything else is :class:`_Untracked`."""
     if isinstance(value, np.ndarray):
         return value.copy()
-    try:
-        return copy.deepcopy(value)
-    except Exception:  # values that cannot be copied (functions, generators) are not tracked
+    if depth > 32:  # a container that holds itself
+        return _Untracked()
+    if isinstance(value, dict):
+        return {k: _snapshot(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_snapshot(v, depth + 1) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, _PLAIN):
+        return value
+    return _Untracked()
+
+
+def _same_plain(before, after) -> bool:
+    if type(after) is not type(before):
+        return False
+    if before == after:
+        return True
+    # NaN stays NaN: not a change
+    return bool(isinstance(before, (float, np.floating)) and np.isnan(before) and np.isnan(after))
+
+
+def _changed(before, after, path: str = "") -> str | None:
+    """Describe how ``after`` differs from the snapshot ``before``, or None.
+
+    Containers (dicts, lists, tuples, any nesting) are compared element by element, so an
+    array edited in place inside ``params`` is found and named by its path below the
+    argument: ``['W'][2, 1]``, ``[1][0]``.  ``path`` is the path of ``before`` so far.
+    """
+    if isinstance(before, _Untracked):
         return None
-
-
-def _changed(before, after) -> str | None:
-    """Describe how ``after`` differs from the snapshot ``before``, or None."""
+    here = path or "it"
+    at = f"{path}: " if path else ""
     if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray):
+            return f"{here} was an ndarray and is now {_describe(after)}"
         if after.shape != before.shape:
-            return f"its shape changed from {before.shape} to {after.shape}"
-        diff = ~((before == after) | (np.isnan(before) & np.isnan(after))
-                 if before.dtype.kind == "f" else before == after)
+            return f"{at}its shape changed from {before.shape} to {after.shape}"
+        if after.dtype != before.dtype:
+            return f"{at}its dtype changed from {before.dtype} to {after.dtype}"
+        if before.dtype.kind in "fc":
+            diff = ~((before == after) | (np.isnan(before) & np.isnan(after)))
+        else:
+            diff = before != after
+        diff = np.asarray(diff, dtype=bool)
         if diff.any():
-            idx = tuple(int(i) for i in np.argwhere(diff)[0])
-            return f"entry {list(idx)} was {before[idx].item()!r} and is now {after[idx].item()!r}"
+            idx = tuple(int(i) for i in np.argwhere(diff)[0]) if diff.ndim else ()
+            entry = f"{path}[{', '.join(map(str, idx))}]" if path else f"entry {list(idx)}"
+            return f"{entry} was {before[idx].item()!r} and is now {after[idx].item()!r}"
         return None
-    if isinstance(before, (list, dict, tuple)):
-        try:
-            same = before == after
-            if isinstance(same, np.ndarray):
-                same = bool(same.all())
-            return None if same else f"it was {before!r} and is now {after!r}"
-        except ValueError:
-            return None
+    if isinstance(before, dict):
+        if not isinstance(after, dict):
+            return f"{here} was a dict and is now {_describe(after)}"
+        added = [k for k in after if k not in before]
+        removed = [k for k in before if k not in after]
+        if added or removed:
+            parts = ([f"key {k!r} was added" for k in added]
+                     + [f"key {k!r} was removed" for k in removed])
+            return at + ", ".join(parts)
+        for key, value in before.items():
+            change = _changed(value, after[key], f"{path}[{key!r}]")
+            if change:
+                return change
+        return None
+    if isinstance(before, (list, tuple)):
+        if not isinstance(after, (list, tuple)):
+            return f"{here} was a {type(before).__name__} and is now {_describe(after)}"
+        if len(after) != len(before):
+            return (f"{at}its length changed from {len(before)} to {len(after)} "
+                    f"(it was {before!r} and is now {after!r})")
+        for i, (b, a) in enumerate(zip(before, after)):
+            change = _changed(b, a, f"{path}[{i}]")
+            if change:
+                return change
+        return None
+    if not _same_plain(before, after):
+        return f"{here} was {before!r} and is now {after!r}"
     return None
 
 
@@ -187,26 +246,25 @@ def call_unchanged(fn, *args, **kwargs):
     """Call ``fn(*args, **kwargs)`` and check that it left its arguments unchanged.
 
     Returns whatever ``fn`` returns.  A function that edits an input array in
-    place (``x[x < 0] = 0``, ``X -= X.mean(0)``) fails with the argument's name
-    and the first changed entry.
+    place (``x[x < 0] = 0``, ``X -= X.mean(0)``), also inside a dict or a list
+    argument (``params["W"] -= lr * dW``), fails with the argument's name, the
+    path to the changed array (``params['W'][2, 1]``) and the first changed entry.
     """
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
         named = list(bound.arguments.items())
     except (TypeError, ValueError):
-        named = [(f"argument {i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+        named = [(f"args[{i}]", a) for i, a in enumerate(args)] + list(kwargs.items())
     before = [(n, v, _snapshot(v)) for n, v in named]
     result = fn(*args, **kwargs)
     fname = getattr(fn, "__name__", "the function")
     for n, value, snap in before:
-        if snap is None:
-            continue
-        change = _changed(snap, value)
+        change = _changed(snap, value, n if isinstance(snap, (dict, list, tuple)) else "")
         if change:
             _fail(f"{fname} changed its input {n!r}", change,
                   "A graded function must not modify its inputs. Compute into a new array "
-                  "(x = x.copy(), np.where, out-of-place arithmetic) instead of assigning into "
-                  "or using +=, -= on an argument.")
+                  "(x = x.copy(), np.where, out-of-place arithmetic, a new dict) instead of "
+                  "assigning into or using +=, -= on an argument or an array inside it.")
     return result
 
 

@@ -79,6 +79,91 @@ def test_call_unchanged_notices_list_arguments_and_shape_changes():
     assert "shape changed from (3,) to (2,)" in message(checks.call_unchanged, resize, np.zeros(3))
 
 
+def _edit(path):
+    """A function that adds 1 to the entry reached by ``path`` of its second argument."""
+    def edit(x, arg):
+        target = arg
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] += 1.0
+        return 0.0
+    return edit
+
+
+def _nested():
+    return {"W": np.zeros((3, 2)), "b": [np.zeros(2), (np.zeros(4), {"deep": np.zeros((2, 2))})],
+            "lr": 0.5, "name": "net", "rng": np.random.default_rng(0), "f": np.sin}
+
+
+@pytest.mark.parametrize("path, where", [
+    (("W", (2, 1)), "params['W'][2, 1] was 0.0 and is now 1.0"),
+    (("b", 0, 1), "params['b'][0][1] was 0.0 and is now 1.0"),
+    (("b", 1, 0, 3), "params['b'][1][0][3] was 0.0 and is now 1.0"),
+    (("b", 1, 1, "deep", (1, 0)), "params['b'][1][1]['deep'][1, 0] was 0.0 and is now 1.0"),
+    (("lr",), "params['lr'] was 0.5 and is now 1.5"),
+])
+def test_call_unchanged_finds_an_in_place_edit_at_every_nesting_level(path, where):
+    def step(x, params):
+        return _edit(path)(x, params)
+
+    text = message(checks.call_unchanged, step, np.ones(2), _nested())
+    assert "step changed its input 'params'" in text
+    assert where in text
+
+
+def test_call_unchanged_names_positional_paths_and_structural_edits():
+    def anonymous(*args):
+        args[1][0][2] = -1.0
+
+    edit = anonymous
+    text = message(checks.call_unchanged, edit, np.ones(2), [np.zeros(3)])
+    assert "args[1][0][2] was 0.0 and is now -1.0" in text
+
+    def add_key(params):
+        params["extra"] = np.zeros(1)
+
+    def drop_key(params):
+        del params["b"]
+
+    def replace_array(params):
+        params["W"] = params["W"] - 1.0  # a new array, but put into the caller's dict
+
+    def pop_item(xs):
+        xs[1].pop()
+
+    assert "key 'extra' was added" in message(checks.call_unchanged, add_key, _nested())
+    assert "key 'b' was removed" in message(checks.call_unchanged, drop_key, _nested())
+    assert "params['W'][0, 0] was 0.0 and is now -1.0" in message(
+        checks.call_unchanged, replace_array, _nested())
+    assert "xs[1]: its length changed from 2 to 1" in message(
+        checks.call_unchanged, pop_item, [np.zeros(1), [1, 2]])
+
+
+def test_call_unchanged_passes_functions_that_leave_nested_inputs_alone():
+    def sgd_step(params, grads, lr):
+        return {k: params[k] - lr * grads["d" + k] for k in ("W",)}
+
+    def reads_everything(params, batches):
+        params["rng"].normal()  # drawing from an rng is not an edit of the input
+        total = sum(float(np.sum(b)) for b in batches[0])
+        return total + float(np.sum(params["b"][1][1]["deep"]))
+
+    def copies_then_edits(params):
+        mine = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+        mine["W"] += 1.0
+        return mine
+
+    params = _nested()
+    params["W"][0, 0] = np.nan  # NaN before and after is not a change
+    out = checks.call_unchanged(sgd_step, params, {"dW": np.ones((3, 2))}, 0.1)
+    np.testing.assert_array_equal(out["W"][1], [-0.1, -0.1])
+    assert checks.call_unchanged(reads_everything, params, ([np.ones(2), np.ones(3)],)) == 5.0
+    assert checks.call_unchanged(copies_then_edits, params)["W"][1, 1] == 1.0
+    cyclic = [np.zeros(2)]
+    cyclic.append(cyclic)
+    checks.call_unchanged(lambda xs: len(xs), cyclic)
+
+
 def test_no_warnings_turns_a_numpy_warning_into_a_failure():
     with pytest.raises(checks.CheckFailure, match="RuntimeWarning: overflow"):
         with checks.no_warnings("sigmoid"):
