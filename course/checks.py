@@ -21,6 +21,7 @@ __all__ = [
     "CheckFailure",
     "assert_close",
     "assert_equal",
+    "assert_gradient",
     "assert_shape",
     "assert_true",
     "call_unchanged",
@@ -266,6 +267,123 @@ def call_unchanged(fn, *args, **kwargs):
                   "(x = x.copy(), np.where, out-of-place arithmetic, a new dict) instead of "
                   "assigning into or using +=, -= on an argument or an array inside it.")
     return result
+
+
+def _slope(f, W, v, h):
+    """The slope of ``f`` at ``W`` along ``v`` from two evaluations, and its round-off bound."""
+    up, down = float(f(W + h * v)), float(f(W - h * v))
+    return (up - down) / (2 * h), 16 * np.finfo(float).eps * (abs(up) + abs(down)) / (2 * h)
+
+
+def _factor_hint(ratio: float) -> str:
+    """The usual mistake behind a gradient that is the true one times ``ratio``."""
+    for value, text in [(-1.0, "its sign is flipped (a minus sign lost, or y - z for z - y)"),
+                        (0.0, "it is zero where it should not be (a mask that is never on?)"),
+                        (2.0, "it is twice too large (a factor 2 counted twice?)"),
+                        (0.5, "it is half the right size (a factor 2 forgotten, as in x**2?)"),
+                        (-2.0, "its sign is flipped and it is twice too large"),
+                        (-0.5, "its sign is flipped and it is half the right size")]:
+        if abs(ratio - value) < 1e-3:
+            return text
+    if ratio > 1:
+        return (f"it is {ratio:.4g} times too large: a missing 1/t (the gradient of the MEAN "
+                "over the batch) or another constant factor?")
+    return (f"it is {1 / ratio:.4g} times too small: an extra 1/t, or another constant "
+            "factor?" if ratio > 0 else f"it has the wrong sign and the wrong size "
+            f"(a factor {ratio:.4g})")
+
+
+def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None = None,
+                    h: float = 1e-5) -> None:
+    """Check an analytic gradient of a scalar function ``f`` at the array ``W``.
+
+    The check never computes a numerical gradient.  It compares slopes: along a few random
+    unit directions ``v``, the change of ``f`` over a small step, ``(f(W + h v) - f(W - h v))
+    / 2h``, must equal the slope your gradient predicts, ``sum(analytic * v)``, to about one
+    part in a million of the gradient's length.  When a direction disagrees, directions
+    restricted to smaller and smaller sets of entries find one wrong entry.
+
+    Returns nothing: it passes silently or raises :class:`CheckFailure` saying what is wrong
+    (the shape, the entry, the value received and how far off it is, and the usual mistake
+    when the whole gradient is off by a sign or a constant factor).  ``W`` is not modified.
+
+    Parameters
+    ----------
+    analytic : ndarray, shape of ``W``
+        The gradient under test.
+    f : callable
+        ``f(W) -> float``.
+    W : ndarray, any shape
+        The point.
+    """
+    W = np.asarray(W, dtype=float)
+    g = analytic
+    if not isinstance(g, np.ndarray) or g.shape != W.shape:
+        _fail(name, f"a gradient has the shape of its variable {W.shape}, received "
+              f"{_describe(g) if not isinstance(g, np.ndarray) else f'shape {g.shape}'}", hint)
+    if not (np.issubdtype(g.dtype, np.number) or g.dtype.kind == "b"):
+        _fail(name, f"expected numbers, received dtype {g.dtype}", hint)
+    g = g.astype(float)
+    if not np.all(np.isfinite(g)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
+        _fail(name, f"entry {list(idx)} is {float(g[idx])!r}", hint)
+    rng = np.random.default_rng(577)  # the same directions every run: the same verdict
+    length = float(np.sqrt(np.sum(g * g)))
+
+    def mismatch(mask):
+        """Predicted and measured slope along a random unit direction inside ``mask``."""
+        v = np.where(mask, rng.standard_normal(W.shape), 0.0)
+        v /= max(float(np.sqrt(np.sum(v * v))), 1e-300)
+        measured, noise = _slope(f, W, v, h)
+        predicted = float(np.sum(g * v))
+        off = abs(predicted - measured)
+        return predicted, measured, off > 1e-6 * max(length, abs(measured)) + noise
+
+    everywhere = np.ones(W.shape, dtype=bool)
+    results = [mismatch(everywhere) for _ in range(6)]
+    if not any(bad for _, _, bad in results):
+        return
+    predicted = np.array([p for p, _, _ in results])
+    measured = np.array([m for _, m, _ in results])
+    lines = [f"your gradient predicts the wrong change of f along {sum(b for *_, b in results)} "
+             f"of 6 random directions"]
+    if np.sum(measured * measured) > 0:
+        ratio = float(predicted @ measured / (measured @ measured))
+        if np.max(np.abs(predicted - ratio * measured)) <= 1e-4 * np.max(np.abs(measured)):
+            lines.append(f"everywhere the same way: {_factor_hint(ratio)}")
+    elif length > 0:
+        lines.append("f does not change along any of them, but your gradient is not zero")
+    # bisection: directions restricted to halves of a mismatching set of entries
+    flat = np.arange(W.size)
+    found = None
+    for _ in range(3):  # a few tries: a wrong half can hide behind an unlucky direction
+        candidates = flat
+        while candidates.size > 1:
+            halves = np.array_split(candidates, 2)
+            for half in halves:
+                mask = np.zeros(W.size, dtype=bool)
+                mask[half] = True
+                if mismatch(mask.reshape(W.shape))[2]:
+                    candidates = half
+                    break
+            else:
+                break
+        if candidates.size == 1:
+            found = candidates[0]
+            break
+    if found is not None:
+        idx = tuple(int(i) for i in np.unravel_index(found, W.shape))
+        mask = np.zeros(W.size, dtype=bool)
+        mask[found] = True
+        predicted, measured, _ = mismatch(mask.reshape(W.shape))
+        sign = 1.0 if predicted * measured >= 0 else -1.0
+        entry = f"[{', '.join(map(str, idx))}]"
+        lines.append(f"entry {entry} is wrong: you have {float(g[idx])!r}, off by about "
+                     f"{abs(predicted - measured):.3g}" + (" (and of the wrong sign)"
+                                                          if sign < 0 and measured else ""))
+        if W.ndim == 2:
+            lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
+    _fail(name, "\n  ".join(lines), hint)
 
 
 @contextmanager

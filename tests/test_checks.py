@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from course import checks, gradcheck
+from course import checks
+from course.grader import referees
 
 
 def message(fn, *args, **kwargs) -> str:
@@ -180,23 +181,100 @@ def test_central_gradient_matches_closed_form_and_restores_input():
     rng = np.random.default_rng(0)
     W = rng.normal(size=(3, 4))
     before = W.copy()
-    grad = gradcheck.central_gradient(lambda A: float(np.sum(A**3)), W)
-    assert gradcheck.relative_error(grad, 3 * before**2) < 1e-8
+    grad = referees.central_gradient(lambda A: float(np.sum(A**3)), W)
+    assert referees.relative_error(grad, 3 * before**2) < 1e-8
     np.testing.assert_array_equal(W, before)
 
 
 def test_rel_error_follows_the_course_definition():
-    assert gradcheck.relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
-    assert gradcheck.relative_error(np.array([1.0]), np.array([3.0])) == pytest.approx(2 / 4)
-    assert gradcheck.relative_error(np.zeros(2), np.zeros(2)) == 0.0
-    assert gradcheck.relative_error(np.array([1e-9]), np.array([0.0])) == pytest.approx(1e-9 / 1e-8)
+    assert referees.relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
+    assert referees.relative_error(np.array([1.0]), np.array([3.0])) == pytest.approx(2 / 4)
+    assert referees.relative_error(np.zeros(2), np.zeros(2)) == 0.0
+    assert referees.relative_error(np.array([1e-9]), np.array([0.0])) == pytest.approx(1e-9 / 1e-8)
 
 
 def test_assert_gradient_accepts_right_and_explains_wrong():
     W = np.array([[1.0, -2.0], [0.5, 3.0]])
-    gradcheck.assert_gradient(2 * W, lambda A: float(np.sum(A**2)), W)
-    text = message(gradcheck.assert_gradient, 2 * W / 4, lambda A: float(np.sum(A**2)), W,
+    referees.assert_gradient(2 * W, lambda A: float(np.sum(A**2)), W)
+    text = message(referees.assert_gradient, 2 * W / 4, lambda A: float(np.sum(A**2)), W,
                    name="dW", hint="divide by the batch size once")
     assert "dW: relative error" in text and "worst entry [1, 1]" in text
-    text = message(gradcheck.assert_gradient, np.zeros(3), lambda A: float(np.sum(A**2)), W)
+    text = message(referees.assert_gradient, np.zeros(3), lambda A: float(np.sum(A**2)), W)
     assert "shape of its variable (2, 2)" in text
+
+
+def _loss(A):  # a smooth scalar function of a matrix, with a closed-form gradient
+    return float(np.sum(np.sin(A) * A) + 0.5 * np.sum(A) ** 2)
+
+
+def _loss_grad(A):
+    return np.cos(A) * A + np.sin(A) + np.sum(A)
+
+
+def test_checks_assert_gradient_passes_right_gradients_silently_and_leaves_W_alone():
+    rng = np.random.default_rng(3)
+    for shape in [(1,), (5,), (3, 4), (2, 3, 2), (50, 2)]:
+        W = rng.normal(size=shape)
+        before = W.copy()
+        assert checks.assert_gradient(_loss_grad(W), _loss, W, name="dW") is None
+        np.testing.assert_array_equal(W, before)
+    X, y, w = rng.normal(size=(8, 3)), rng.normal(size=8), rng.normal(size=3)
+    checks.assert_gradient(2 / 8 * X.T @ (X @ w - y),
+                           lambda v: float(np.mean((X @ v - y) ** 2)), w)
+    checks.assert_gradient(np.zeros(3), lambda v: 4.0, np.ones(3))  # constant f, zero gradient
+
+
+@pytest.mark.parametrize("scale, needle", [
+    (-1.0, "sign is flipped"),
+    (2.0, "twice too large"),
+    (0.5, "half the right size"),
+    (8.0, "8 times too large: a missing 1/t"),
+    (1 / 8, "8 times too small: an extra 1/t"),
+])
+def test_checks_assert_gradient_names_a_wrong_factor(scale, needle):
+    W = np.random.default_rng(4).normal(size=(4, 3))
+    text = message(checks.assert_gradient, scale * _loss_grad(W), _loss, W, name="dW",
+                   hint="the usual mistake")
+    assert text.startswith("dW: your gradient predicts the wrong change of f")
+    assert needle in text and "Hint: the usual mistake" in text
+
+
+@pytest.mark.parametrize("shape, idx", [((7,), (3,)), ((4, 5), (2, 1)), ((3, 2, 4), (1, 0, 3)),
+                                        ((50, 2), (49, 1)), ((1,), (0,))])
+def test_checks_assert_gradient_finds_the_one_wrong_entry(shape, idx):
+    W = np.random.default_rng(5).normal(size=shape)
+    g = _loss_grad(W)
+    g[idx] += 0.25
+    text = message(checks.assert_gradient, g, _loss, W)
+    where = ", ".join(map(str, idx))
+    assert f"entry [{where}] is wrong: you have {float(g[idx])!r}, off by about 0.25" in text
+    if len(shape) == 2:
+        assert f"row {idx[0]}, column {idx[1]}" in text
+
+
+def test_checks_assert_gradient_catches_small_errors_but_not_rounding():
+    W = np.random.default_rng(6).normal(size=(6, 5))
+    g = _loss_grad(W)
+    g[4, 4] *= 1 + 1e-4
+    assert "entry [4, 4]" in message(checks.assert_gradient, g, _loss, W)
+    checks.assert_gradient(_loss_grad(W) * (1 + 1e-9), _loss, W)
+    big = W * 1e3  # a large f: the round-off of the differences must not fail a right gradient
+    checks.assert_gradient(_loss_grad(big), _loss, big)
+
+
+def test_checks_assert_gradient_explains_shape_and_type():
+    W = np.ones((2, 2))
+    assert "shape of its variable (2, 2), received shape (4,)" in message(
+        checks.assert_gradient, np.ones(4), _loss, W)
+    assert "received list" in message(checks.assert_gradient, [[1.0, 1.0]] * 2, _loss, W)
+    bad = _loss_grad(W)
+    bad[0, 1] = np.nan
+    assert "entry [0, 1] is nan" in message(checks.assert_gradient, bad, _loss, W)
+
+
+def test_gradcheck_module_holds_only_the_verdict():
+    from course import gradcheck
+
+    assert gradcheck.__all__ == ["assert_gradient"]
+    assert gradcheck.assert_gradient is checks.assert_gradient
+    assert not hasattr(gradcheck, "central_gradient") and not hasattr(gradcheck, "relative_error")
