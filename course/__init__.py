@@ -3,7 +3,7 @@
 Notebooks import what they need from the modules, one concept each:
 
 ``checks``       comparison helpers for test cells, with messages that teach
-``gradcheck``    central differences and the relative error (the gradient referee)
+``gradcheck``    the gradient check of the visible tests (``checks.assert_gradient``)
 ``data``         small data sets drawn with an explicit ``rng``
 ``plots``        pure drawing functions that take a matplotlib ``ax``
 ``widgets``      sliders and live views wired to those drawings
@@ -11,7 +11,8 @@ Notebooks import what they need from the modules, one concept each:
 
 and, for instructors, ``submissions``, ``grading``, ``demo`` (``python -m course demo``),
 ``sandbox`` (the bubblewrap sandbox of every autograded kernel) and ``bench``
-(``python -m course bench playground``).
+(``python -m course bench playground``); ``grader/`` is what only the grader runs (the
+gradient referee ``grader.referees``, the grader's failures).
 Nothing here implements a function that students are graded on.
 """
 

@@ -11,7 +11,6 @@ instead of bare ``assert`` so a student learns *why* a test failed::
 
 from __future__ import annotations
 
-import copy
 import inspect
 import warnings
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ __all__ = [
     "CheckFailure",
     "assert_close",
     "assert_equal",
+    "assert_gradient",
     "assert_shape",
     "assert_true",
     "call_unchanged",
@@ -152,34 +152,94 @@ def assert_true(condition: bool, message: str, *, hint: str | None = None) -> No
         _fail("check failed", message, hint)
 
 
-def _snapshot(value):
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), np.generic)
+
+
+class _Untracked:
+    """Stands in a snapshot for a value that cannot be copied or compared (a function, an rng)."""
+
+
+def _snapshot(value, depth: int = 0):
+    """A copy of ``value`` to compare with after the call: arrays, plain values and the
+    containers holding them; anything else is :class:`_Untracked`."""
     if isinstance(value, np.ndarray):
         return value.copy()
-    try:
-        return copy.deepcopy(value)
-    except Exception:  # values that cannot be copied (functions, generators) are not tracked
+    if depth > 32:  # a container that holds itself
+        return _Untracked()
+    if isinstance(value, dict):
+        return {k: _snapshot(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_snapshot(v, depth + 1) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, _PLAIN):
+        return value
+    return _Untracked()
+
+
+def _same_plain(before, after) -> bool:
+    if type(after) is not type(before):
+        return False
+    if before == after:
+        return True
+    # NaN stays NaN: not a change
+    return bool(isinstance(before, (float, np.floating)) and np.isnan(before) and np.isnan(after))
+
+
+def _changed(before, after, path: str = "") -> str | None:
+    """Describe how ``after`` differs from the snapshot ``before``, or None.
+
+    Containers (dicts, lists, tuples, any nesting) are compared element by element, so an
+    array edited in place inside ``params`` is found and named by its path below the
+    argument: ``['W'][2, 1]``, ``[1][0]``.  ``path`` is the path of ``before`` so far.
+    """
+    if isinstance(before, _Untracked):
         return None
-
-
-def _changed(before, after) -> str | None:
-    """Describe how ``after`` differs from the snapshot ``before``, or None."""
+    here = path or "it"
+    at = f"{path}: " if path else ""
     if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray):
+            return f"{here} was an ndarray and is now {_describe(after)}"
         if after.shape != before.shape:
-            return f"its shape changed from {before.shape} to {after.shape}"
-        diff = ~((before == after) | (np.isnan(before) & np.isnan(after))
-                 if before.dtype.kind == "f" else before == after)
+            return f"{at}its shape changed from {before.shape} to {after.shape}"
+        if after.dtype != before.dtype:
+            return f"{at}its dtype changed from {before.dtype} to {after.dtype}"
+        if before.dtype.kind in "fc":
+            diff = ~((before == after) | (np.isnan(before) & np.isnan(after)))
+        else:
+            diff = before != after
+        diff = np.asarray(diff, dtype=bool)
         if diff.any():
-            idx = tuple(int(i) for i in np.argwhere(diff)[0])
-            return f"entry {list(idx)} was {before[idx].item()!r} and is now {after[idx].item()!r}"
+            idx = tuple(int(i) for i in np.argwhere(diff)[0]) if diff.ndim else ()
+            entry = f"{path}[{', '.join(map(str, idx))}]" if path else f"entry {list(idx)}"
+            return f"{entry} was {before[idx].item()!r} and is now {after[idx].item()!r}"
         return None
-    if isinstance(before, (list, dict, tuple)):
-        try:
-            same = before == after
-            if isinstance(same, np.ndarray):
-                same = bool(same.all())
-            return None if same else f"it was {before!r} and is now {after!r}"
-        except ValueError:
-            return None
+    if isinstance(before, dict):
+        if not isinstance(after, dict):
+            return f"{here} was a dict and is now {_describe(after)}"
+        added = [k for k in after if k not in before]
+        removed = [k for k in before if k not in after]
+        if added or removed:
+            parts = ([f"key {k!r} was added" for k in added]
+                     + [f"key {k!r} was removed" for k in removed])
+            return at + ", ".join(parts)
+        for key, value in before.items():
+            change = _changed(value, after[key], f"{path}[{key!r}]")
+            if change:
+                return change
+        return None
+    if isinstance(before, (list, tuple)):
+        if not isinstance(after, (list, tuple)):
+            return f"{here} was a {type(before).__name__} and is now {_describe(after)}"
+        if len(after) != len(before):
+            return (f"{at}its length changed from {len(before)} to {len(after)} "
+                    f"(it was {before!r} and is now {after!r})")
+        for i, (b, a) in enumerate(zip(before, after)):
+            change = _changed(b, a, f"{path}[{i}]")
+            if change:
+                return change
+        return None
+    if not _same_plain(before, after):
+        return f"{here} was {before!r} and is now {after!r}"
     return None
 
 
@@ -187,27 +247,143 @@ def call_unchanged(fn, *args, **kwargs):
     """Call ``fn(*args, **kwargs)`` and check that it left its arguments unchanged.
 
     Returns whatever ``fn`` returns.  A function that edits an input array in
-    place (``x[x < 0] = 0``, ``X -= X.mean(0)``) fails with the argument's name
-    and the first changed entry.
+    place (``x[x < 0] = 0``, ``X -= X.mean(0)``), also inside a dict or a list
+    argument (``params["W"] -= lr * dW``), fails with the argument's name, the
+    path to the changed array (``params['W'][2, 1]``) and the first changed entry.
     """
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
         named = list(bound.arguments.items())
     except (TypeError, ValueError):
-        named = [(f"argument {i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+        named = [(f"args[{i}]", a) for i, a in enumerate(args)] + list(kwargs.items())
     before = [(n, v, _snapshot(v)) for n, v in named]
     result = fn(*args, **kwargs)
     fname = getattr(fn, "__name__", "the function")
     for n, value, snap in before:
-        if snap is None:
-            continue
-        change = _changed(snap, value)
+        change = _changed(snap, value, n if isinstance(snap, (dict, list, tuple)) else "")
         if change:
             _fail(f"{fname} changed its input {n!r}", change,
                   "A graded function must not modify its inputs. Compute into a new array "
-                  "(x = x.copy(), np.where, out-of-place arithmetic) instead of assigning into "
-                  "or using +=, -= on an argument.")
+                  "(x = x.copy(), np.where, out-of-place arithmetic, a new dict) instead of "
+                  "assigning into or using +=, -= on an argument or an array inside it.")
     return result
+
+
+def _slope(f, W, v, h):
+    """The slope of ``f`` at ``W`` along ``v`` from two evaluations, and its round-off bound."""
+    up, down = float(f(W + h * v)), float(f(W - h * v))
+    return (up - down) / (2 * h), 16 * np.finfo(float).eps * (abs(up) + abs(down)) / (2 * h)
+
+
+def _factor_hint(ratio: float) -> str:
+    """The usual mistake behind a gradient that is the true one times ``ratio``."""
+    for value, text in [(-1.0, "its sign is flipped (a minus sign lost, or y - z for z - y)"),
+                        (0.0, "it is zero where it should not be (a mask that is never on?)"),
+                        (2.0, "it is twice too large (a factor 2 counted twice?)"),
+                        (0.5, "it is half the right size (a factor 2 forgotten, as in x**2?)"),
+                        (-2.0, "its sign is flipped and it is twice too large"),
+                        (-0.5, "its sign is flipped and it is half the right size")]:
+        if abs(ratio - value) < 1e-3:
+            return text
+    if ratio > 1:
+        return (f"it is {ratio:.4g} times too large: a missing 1/t (the gradient of the MEAN "
+                "over the batch) or another constant factor?")
+    return (f"it is {1 / ratio:.4g} times too small: an extra 1/t, or another constant "
+            "factor?" if ratio > 0 else f"it has the wrong sign and the wrong size "
+            f"(a factor {ratio:.4g})")
+
+
+def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None = None,
+                    h: float = 1e-5) -> None:
+    """Check an analytic gradient of a scalar function ``f`` at the array ``W``.
+
+    The check never computes a numerical gradient.  It compares slopes: along a few random
+    unit directions ``v``, the change of ``f`` over a small step, ``(f(W + h v) - f(W - h v))
+    / 2h``, must equal the slope your gradient predicts, ``sum(analytic * v)``, to about one
+    part in a million of the gradient's length.  When a direction disagrees, directions
+    restricted to smaller and smaller sets of entries find one wrong entry.
+
+    Returns nothing: it passes silently or raises :class:`CheckFailure` saying what is wrong
+    (the shape, the entry, the value received and how far off it is, and the usual mistake
+    when the whole gradient is off by a sign or a constant factor).  ``W`` is not modified.
+
+    Parameters
+    ----------
+    analytic : ndarray, shape of ``W``
+        The gradient under test.
+    f : callable
+        ``f(W) -> float``.
+    W : ndarray, any shape
+        The point.
+    """
+    W = np.asarray(W, dtype=float)
+    g = analytic
+    if not isinstance(g, np.ndarray) or g.shape != W.shape:
+        _fail(name, f"a gradient has the shape of its variable {W.shape}, received "
+              f"{_describe(g) if not isinstance(g, np.ndarray) else f'shape {g.shape}'}", hint)
+    if not (np.issubdtype(g.dtype, np.number) or g.dtype.kind == "b"):
+        _fail(name, f"expected numbers, received dtype {g.dtype}", hint)
+    g = g.astype(float)
+    if not np.all(np.isfinite(g)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
+        _fail(name, f"entry {list(idx)} is {float(g[idx])!r}", hint)
+    rng = np.random.default_rng(577)  # the same directions every run: the same verdict
+    length = float(np.sqrt(np.sum(g * g)))
+
+    def mismatch(mask):
+        """Predicted and measured slope along a random unit direction inside ``mask``."""
+        v = np.where(mask, rng.standard_normal(W.shape), 0.0)
+        v /= max(float(np.sqrt(np.sum(v * v))), 1e-300)
+        measured, noise = _slope(f, W, v, h)
+        predicted = float(np.sum(g * v))
+        off = abs(predicted - measured)
+        return predicted, measured, off > 1e-6 * max(length, abs(measured)) + noise
+
+    everywhere = np.ones(W.shape, dtype=bool)
+    results = [mismatch(everywhere) for _ in range(6)]
+    if not any(bad for _, _, bad in results):
+        return
+    predicted = np.array([p for p, _, _ in results])
+    measured = np.array([m for _, m, _ in results])
+    lines = [f"your gradient predicts the wrong change of f along {sum(b for *_, b in results)} "
+             f"of 6 random directions"]
+    if np.sum(measured * measured) > 0:
+        ratio = float(predicted @ measured / (measured @ measured))
+        if np.max(np.abs(predicted - ratio * measured)) <= 1e-4 * np.max(np.abs(measured)):
+            lines.append(f"everywhere the same way: {_factor_hint(ratio)}")
+    elif length > 0:
+        lines.append("f does not change along any of them, but your gradient is not zero")
+    # bisection: directions restricted to halves of a mismatching set of entries
+    flat = np.arange(W.size)
+    found = None
+    for _ in range(3):  # a few tries: a wrong half can hide behind an unlucky direction
+        candidates = flat
+        while candidates.size > 1:
+            halves = np.array_split(candidates, 2)
+            for half in halves:
+                mask = np.zeros(W.size, dtype=bool)
+                mask[half] = True
+                if mismatch(mask.reshape(W.shape))[2]:
+                    candidates = half
+                    break
+            else:
+                break
+        if candidates.size == 1:
+            found = candidates[0]
+            break
+    if found is not None:
+        idx = tuple(int(i) for i in np.unravel_index(found, W.shape))
+        mask = np.zeros(W.size, dtype=bool)
+        mask[found] = True
+        predicted, measured, _ = mismatch(mask.reshape(W.shape))
+        sign = 1.0 if predicted * measured >= 0 else -1.0
+        entry = f"[{', '.join(map(str, idx))}]"
+        lines.append(f"entry {entry} is wrong: you have {float(g[idx])!r}, off by about "
+                     f"{abs(predicted - measured):.3g}" + (" (and of the wrong sign)"
+                                                          if sign < 0 and measured else ""))
+        if W.ndim == 2:
+            lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
+    _fail(name, "\n  ".join(lines), hint)
 
 
 @contextmanager

@@ -3,11 +3,12 @@
 During autograding, the public part of a test cell runs in the student's
 (sandboxed) kernel as usual, but its hidden part never enters that kernel: the
 grader runs it in its own process, in a fresh namespace holding pristine
-``numpy``, ``course.checks``, ``course.gradcheck``, ``course.data``, ``math`` and
-``itertools``.  Every other name the hidden code uses (``softmax``, ``backward``,
-...) is a :class:`RemoteFunction`: calling it sends the arguments into the
-kernel, runs the student's function there, and brings the result back as plain
-data (JSON holding numbers, strings, and arrays as dtype, shape and bytes), which :func:`unpack`
+``numpy``, ``course.checks``, ``course.data``, ``math``, ``itertools`` and, under the
+name ``gradcheck``, the grader's gradient referee ``course.grader.referees``.  Every
+other name the hidden code uses (``softmax``, ``backward``, ...) is a
+:class:`RemoteFunction`: calling it sends the arguments into the kernel, runs the
+student's function there, and brings the result back as plain data (JSON holding
+numbers, strings, and arrays as dtype, shape and bytes), which :func:`unpack`
 reads strictly into new, ordinary Python and numpy objects.  So whatever the
 student's code did to its kernel (a replaced ``np.allclose``, a fake
 ``course.checks``, arrays with their own ``__eq__``, input transformers, a
@@ -595,8 +596,13 @@ def _rebuild_error(kind: str, message: str, trace: str) -> BaseException:
 
 
 def judge_namespace(names: dict) -> dict:
-    """A fresh namespace for hidden code: trusted modules plus the student's names."""
-    from course import checks, data, gradcheck
+    """A fresh namespace for hidden code: trusted modules plus the student's names.
+
+    ``gradcheck`` is the grader's referee (:mod:`course.grader.referees`: central differences
+    and the relative error), which students never receive; in the student's kernel the same
+    name is the student-facing :mod:`course.gradcheck`, a verdict without a gradient."""
+    from course import checks, data
+    from course.grader import referees as gradcheck
 
     ns = {"__name__": "__course_judge__", "__builtins__": builtins, "np": np, "numpy": np,
           "math": math, "itertools": itertools, "functools": functools, "checks": checks,

@@ -101,10 +101,16 @@ def exercises(nb) -> dict[str, dict]:
 
     Returns ``{function: {"solution": grade_id, "tests": [grade_id, ...], "points": float}}``,
     in notebook order.  Raises ``ValueError`` for a test cell that belongs to no function.
+
+    A solution cell marked ``"course": {"pasted_from": "<assignment>"}`` in its metadata is
+    not an exercise: the student pastes there their own answer to another assignment (06's
+    ``softmax`` from 05), which is graded there, not here.
     """
     out: dict[str, dict] = {}
     for cell in nb.cells:
         m = _meta(cell)
+        if cell.get("metadata", {}).get("course", {}).get("pasted_from"):
+            continue
         if m.get("solution") and cell.cell_type == "code" and not m.get("grade"):
             out[m["grade_id"]] = {"solution": m["grade_id"], "tests": [], "points": 0.0}
     for cell in nb.cells:

@@ -44,7 +44,7 @@ MISTAKES = [
             "nudges a copy of W, so a loss that reads the model's weights sees no change"),
     Mistake("numgrad-alias-of-course", "numerical_gradient",
             "    return grad\n",
-            "    return grad\n\n\nfrom course.gradcheck import central_gradient as numerical_gradient  # noqa: E402\n",
+            "    return grad\n\n\nfrom course.grader.referees import central_gradient as numerical_gradient  # noqa: E402\n",
             "hands in the course's own gradient checker instead of writing the loop"),
     # rel_error
     Mistake("relerr-no-floor", "rel_error",
@@ -60,7 +60,7 @@ MISTAKES = [
     Mistake("relerr-alias-of-course", "rel_error",
             "    return float(np.max(np.abs(a - b)) / max(1e-8, np.max(np.abs(a) + np.abs(b))))\n",
             "    return float(np.max(np.abs(a - b)) / max(1e-8, np.max(np.abs(a) + np.abs(b))))\n"
-            "\n\nfrom course.gradcheck import relative_error as rel_error  # noqa: E402\n",
+            "\n\nfrom course.grader.referees import relative_error as rel_error  # noqa: E402\n",
             "hands in the course's relative_error instead of writing the formula"),
     # gradient_descent
     Mistake("gd-history-without-w0", "gradient_descent", "history = [w]", "history = []",
