@@ -2,8 +2,8 @@
 
 Notebooks import what they need from the modules, one concept each:
 
-``checks``       comparison helpers for test cells, with messages that teach
-``gradcheck``    the gradient check of the visible tests (``checks.assert_gradient``)
+``checks``       comparison helpers for test cells, with messages that teach, and the
+                 visible tests' gradient check (``checks.assert_gradient``, a verdict only)
 ``data``         small data sets drawn with an explicit ``rng``
 ``plots``        pure drawing functions that take a matplotlib ``ax``
 ``widgets``      sliders and live views wired to those drawings

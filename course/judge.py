@@ -599,8 +599,8 @@ def judge_namespace(names: dict) -> dict:
     """A fresh namespace for hidden code: trusted modules plus the student's names.
 
     ``gradcheck`` is the grader's referee (:mod:`course.grader.referees`: central differences
-    and the relative error), which students never receive; in the student's kernel the same
-    name is the student-facing :mod:`course.gradcheck`, a verdict without a gradient."""
+    and the relative error), which students never receive; the notebooks' hidden tests also
+    import it under that name, so that the source notebooks run as they are."""
     from course import checks, data
     from course.grader import referees as gradcheck
 
