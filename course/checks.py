@@ -376,11 +376,17 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
         mask = np.zeros(W.size, dtype=bool)
         mask[found] = True
         predicted, measured, _ = mismatch(mask.reshape(W.shape))
-        sign = 1.0 if predicted * measured >= 0 else -1.0
         entry = f"[{', '.join(map(str, idx))}]"
-        lines.append(f"entry {entry} is wrong: you have {float(g[idx])!r}, off by about "
-                     f"{abs(predicted - measured):.3g}" + (" (and of the wrong sign)"
-                                                          if sign < 0 and measured else ""))
+        # how it is wrong, in words: the measured slope itself would be the answer
+        if predicted * measured < 0:
+            how = "f changes the other way along this entry: the sign is wrong"
+        elif measured == 0:
+            how = "f does not change along this entry, but your value is not zero"
+        elif abs(predicted) > abs(measured):
+            how = "f changes more slowly along this entry than your value says"
+        else:
+            how = "f changes faster along this entry than your value says"
+        lines.append(f"entry {entry} is wrong: you have {float(g[idx])!r}; {how}")
         if W.ndim == 2:
             lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
     _fail(name, "\n  ".join(lines), hint)

@@ -247,7 +247,15 @@ def test_checks_assert_gradient_finds_the_one_wrong_entry(shape, idx):
     g[idx] += 0.25
     text = message(checks.assert_gradient, g, _loss, W)
     where = ", ".join(map(str, idx))
-    assert f"entry [{where}] is wrong: you have {float(g[idx])!r}, off by about 0.25" in text
+    assert f"entry [{where}] is wrong: you have {float(g[idx])!r}; " in text
+    right = float(_loss_grad(W)[idx])
+    how = ("the sign is wrong" if right * (right + 0.25) < 0 else
+           "f changes more slowly along this entry than your value says"
+           if abs(right + 0.25) > abs(right) else
+           "f changes faster along this entry than your value says")
+    assert how in text, text
+    # the message never gives the slope it measured (that would be the answer)
+    assert f"{right:.3g}" not in text
     if len(shape) == 2:
         assert f"row {idx[0]}, column {idx[1]}" in text
 
