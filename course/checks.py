@@ -12,6 +12,7 @@ instead of bare ``assert`` so a student learns *why* a test failed::
 from __future__ import annotations
 
 import inspect
+import sys
 import warnings
 from contextlib import contextmanager
 
@@ -25,6 +26,8 @@ __all__ = [
     "assert_shape",
     "assert_true",
     "call_unchanged",
+    "compare_nodes",
+    "local_variables",
     "no_warnings",
 ]
 
@@ -390,6 +393,111 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
         if W.ndim == 2:
             lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
     _fail(name, "\n  ".join(lines), hint)
+
+
+def local_variables(fn, *args, **kwargs):
+    """Call ``fn(*args, **kwargs)`` and return ``(result, variables)``: what it returns and the
+    local variables it held when it returned (its intermediate ``dz``, ``dh``, ... for instance).
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise TypeError("local_variables: give a Python function")
+    seen = {}
+    before = sys.getprofile()
+
+    def watch(frame, event, arg):
+        if event == "return" and frame.f_code is code:
+            seen.clear()
+            seen.update(frame.f_locals)
+
+    sys.setprofile(watch)
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        sys.setprofile(before)
+    return result, dict(seen)
+
+
+def _verdict(message: str) -> str:
+    """The part of an :func:`assert_gradient` failure that says how it is wrong, on one line."""
+    parts = [p.strip() for p in message.split("\n")]
+    keep = [p for p in parts if p.startswith(("everywhere the same way", "entry ", "a gradient has",
+                                               "f does not change", "expected numbers"))]
+    text = "; ".join(keep or parts[:1])
+    return text.replace("f changes", "the loss changes").replace("of f ", "of the loss ").replace(
+        "f does not", "the loss does not").replace("everywhere the same way: ", "")
+
+
+def compare_nodes(grads: dict, at: dict, graph: dict, *, show: bool = True) -> dict:
+    """Check the gradient of every node of a computational graph, one line per node.
+
+    For each node ``x`` of ``graph`` (in its order), ``grads["d" + x]`` is compared with how the
+    loss changes when ``at[x]`` is nudged and everything downstream is computed again: the
+    slopes along random directions, as :func:`assert_gradient` does (no numerical gradient is
+    ever formed). A node that is off is then checked on its own step: given the gradient you
+    have for the node it feeds, is its gradient right? So the line of the step that is wrong
+    says ``WRONG`` (with the entry and how it is wrong: sign, too large, too small), and the
+    nodes below it that only inherit the error say so.
+
+    Parameters
+    ----------
+    grads : dict
+        Your gradients by name: ``{"dz": ..., "dU": ..., ...}``.
+    at : dict
+        The value of every node at the point of the check: ``{"z": ..., "U": ..., ...}``.
+    graph : dict
+        ``{x: (y, f)}``: node ``x`` feeds node ``y`` through ``y = f(x)`` (the other inputs of
+        ``f`` held at their values in ``at``); ``y`` is ``None`` when ``f(x)`` is the loss.
+    show : bool
+        Print the lines (else only return them).
+
+    Returns
+    -------
+    dict
+        ``{x: (status, text)}`` with status ``"ok"``, ``"WRONG"``, ``"inherits"`` or
+        ``"missing"``.
+    """
+    def loss_from(name, value, depth=0):
+        child, f = graph[name]
+        out = f(value)
+        return float(out) if child is None or depth > len(graph) else loss_from(child, out,
+                                                                                depth + 1)
+
+    def gradient_message(g, f, value):
+        try:
+            assert_gradient(g, f, value, name="")
+        except CheckFailure as failure:
+            return _verdict(str(failure).partition(": ")[2])
+        return None
+
+    report = {}
+    for name, (child, f) in graph.items():
+        key = "d" + name
+        if key not in grads:
+            report[name] = ("missing", f"no {key} among your gradients (name it {key})")
+            continue
+        value = np.asarray(at[name], dtype=float)
+        wrong = gradient_message(grads[key], lambda x, n=name: loss_from(n, x), value)
+        if wrong is None:
+            report[name] = ("ok", "ok")
+            continue
+        upstream = None if child is None else grads.get("d" + child)
+        if upstream is not None and np.shape(upstream) == np.shape(at[child]):
+            u = np.asarray(upstream, dtype=float)
+            own = gradient_message(grads[key], lambda x, f=f, u=u: float(np.sum(u * f(x))),
+                                   value)
+            if own is None:
+                report[name] = ("inherits", f"off, but only because d{child} is: the step "
+                                            f"from d{child} to {key} is right")
+                continue
+        report[name] = ("WRONG", wrong)
+    if show:
+        width = max(len("d" + n) for n in graph)
+        for name, (status, text) in report.items():
+            shape = str(np.shape(at[name]))
+            line = f"WRONG: {text}" if status == "WRONG" else text
+            print(f"{'d' + name:<{width}}  {shape:<9} {line}")
+    return report
 
 
 @contextmanager

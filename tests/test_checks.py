@@ -287,3 +287,113 @@ def test_students_get_no_gradcheck_module():
 
     assert importlib.util.find_spec("course.gradcheck") is None
     assert callable(checks.assert_gradient)
+
+
+# -- compare_nodes: the node-by-node check of a backward pass -----------------------------------
+
+def _two_layer(seed=3, t=5, d=3, v=6, m=3):
+    r = np.random.default_rng(seed)
+    params = {"H": r.normal(size=(d, v)), "b_H": r.normal(size=v), "U": r.normal(size=(v, m)),
+              "b_U": r.normal(size=m)}
+    F, y = r.normal(size=(t, d)), r.integers(0, m, size=t)
+    k = F @ params["H"] + params["b_H"]
+    h = np.maximum(k, 0.0)
+    cache = {"F": F, "k": k, "h": h, "z": h @ params["U"] + params["b_U"]}
+    return params, cache, y
+
+
+def _backward(params, cache, y, wrong=None):
+    """A backward pass with its intermediate gradients as local variables; ``wrong`` names one
+    step to get wrong, the way students do."""
+    F, k, h, z = cache["F"], cache["k"], cache["h"], cache["z"]
+    t = len(y)
+    o = np.exp(z - z.max(axis=1, keepdims=True))
+    o = o / o.sum(axis=1, keepdims=True)
+    dz = o - np.eye(z.shape[1])[y]
+    dz = dz if wrong == "dz" else dz / t  # the gradient of the sum
+    dU = h.T @ dz if wrong != "dU" else k.T @ dz  # k for h
+    db_U = dz.sum(axis=0) if wrong != "db_U" else -dz.sum(axis=0)  # a sign
+    dh = dz @ params["U"].T
+    dk = dh * (k >= 0) if wrong != "dk" else dh  # no ReLU step
+    dH = F.T @ dk if wrong != "dH" else 2 * F.T @ dk  # a factor
+    db_H = dk.sum(axis=0)
+    return {"dH": dH, "db_H": db_H, "dU": dU, "db_U": db_U}
+
+
+def _graph(params, cache, y):
+    rows = np.arange(len(y))
+
+    def mean_ce(z):
+        s = z - z.max(axis=1, keepdims=True)
+        return float(-np.mean((s - np.log(np.exp(s).sum(axis=1, keepdims=True)))[rows, y]))
+
+    return {"z": (None, mean_ce),
+            "U": ("z", lambda U: cache["h"] @ U + params["b_U"]),
+            "b_U": ("z", lambda b: cache["h"] @ params["U"] + b),
+            "h": ("z", lambda h: h @ params["U"] + params["b_U"]),
+            "k": ("h", lambda k: np.maximum(k, 0.0)),
+            "H": ("k", lambda H: cache["F"] @ H + params["b_H"]),
+            "b_H": ("k", lambda b: cache["F"] @ params["H"] + b)}
+
+
+def test_local_variables_returns_the_result_and_the_intermediates():
+    params, cache, y = _two_layer()
+    grads, inside = checks.local_variables(_backward, params, cache, y)
+    assert set(grads) == {"dH", "db_H", "dU", "db_U"}
+    assert {"dz", "dh", "dk", "t"} <= set(inside)
+    np.testing.assert_array_equal(inside["dU"], grads["dU"])
+    with pytest.raises(TypeError):
+        checks.local_variables(print.__call__)  # not a Python function
+
+
+def test_compare_nodes_passes_every_node_of_a_correct_backward(capsys):
+    params, cache, y = _two_layer()
+    grads, inside = checks.local_variables(_backward, params, cache, y)
+    report = checks.compare_nodes({**inside, **grads}, {**params, **cache},
+                                  _graph(params, cache, y))
+    assert list(report) == ["z", "U", "b_U", "h", "k", "H", "b_H"]
+    assert all(status == "ok" for status, _ in report.values())
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 7 and lines[0].split()[0] == "dz" and lines[0].endswith("ok")
+
+
+@pytest.mark.parametrize(("wrong", "needle"), [
+    ("dz", "times too large"), ("dU", "entry"), ("db_U", "sign"), ("dk", "does not change"),
+    ("dH", "twice too large")])
+def test_compare_nodes_reports_a_wrong_step_at_its_node_and_only_there(capsys, wrong, needle):
+    params, cache, y = _two_layer()
+    grads, inside = checks.local_variables(_backward, params, cache, y, wrong)
+    report = checks.compare_nodes({**inside, **grads}, {**params, **cache},
+                                  _graph(params, cache, y))
+    flagged = [name for name, (status, _) in report.items() if status == "WRONG"]
+    assert flagged == [wrong[1:]]
+    assert needle in report[wrong[1:]][1]
+    # what only inherits the error says so; the rest passes
+    for name, (status, text) in report.items():
+        if name != wrong[1:]:
+            assert status in ("ok", "inherits"), (name, status, text)
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 7
+    wrong_lines = [line for line in out.splitlines() if "WRONG" in line]
+    assert len(wrong_lines) == 1 and wrong_lines[0].split()[0] == wrong
+
+
+def test_compare_nodes_names_a_missing_intermediate_and_prints_no_gradient(capsys):
+    params, cache, y = _two_layer()
+    grads, inside = checks.local_variables(_backward, params, cache, y)
+    inside.pop("dk")
+    report = checks.compare_nodes({**inside, **grads}, {**params, **cache},
+                                  _graph(params, cache, y), show=False)
+    assert report["k"][0] == "missing" and "dk" in report["k"][1]
+    assert report["H"][0] == "ok"  # H and b_H are still checked against the loss
+    assert capsys.readouterr().out == ""
+
+
+def test_compare_nodes_never_forms_a_numerical_gradient():
+    """It compares slopes along directions (assert_gradient), no loop over coordinates."""
+    import inspect
+
+    source = inspect.getsource(checks.compare_nodes)
+    assert "assert_gradient" in source
+    for banned in ("np.nditer", "ndindex", "np.zeros_like", "range(W.size)", ".flat"):
+        assert banned not in source
