@@ -360,3 +360,47 @@ def embedding_map(ax, points: np.ndarray, words, *, groups: dict | None = None,
     if groups:
         ax.legend(loc="lower right", fontsize="small")
     return ax
+
+
+# -- 06-backprop ---------------------------------------------------------------------------------
+
+__all__ += ["computational_graph"]
+
+
+def computational_graph(ax, nodes: dict, edges, *, shaded=(), title: str | None = None):
+    """A computational graph: one box per node (its name and shape), one arrow per edge.
+
+    Parameters
+    ----------
+    nodes : dict
+        ``{name: (x, y, shape)}``: where the box goes and the shape written under its name,
+        e.g. ``{"F": (0, 1, "(t, d)"), ...}``.
+    edges : iterable of (str, str) or (str, str, str)
+        ``(source, target)`` or ``(source, target, label)``: the label (the operation) is
+        written halfway along the arrow.
+    shaded : iterable of str
+        Nodes drawn shaded (the parameters, say); the others are drawn plain.
+    """
+    shaded = set(shaded)
+    for name, (x, y, shape) in nodes.items():
+        is_param = name in shaded
+        ax.text(x, y, f"{name}\n{shape}", ha="center", va="center", fontsize=10,
+                bbox={"boxstyle": "round,pad=0.4", "fc": "#dde8f3" if is_param else "white",
+                      "ec": "#1f77b4" if is_param else "black"}, zorder=3, gid=f"node-{name}")
+    for edge in edges:
+        a, b, label = (*edge, None) if len(edge) == 2 else edge
+        (xa, ya, _), (xb, yb, _) = nodes[a], nodes[b]
+        ax.annotate("", xy=(xb, yb), xytext=(xa, ya), zorder=2,
+                    arrowprops={"arrowstyle": "-|>", "color": "0.3", "shrinkA": 22,
+                                "shrinkB": 22})
+        if label:
+            ax.text((xa + xb) / 2, (ya + yb) / 2 + 0.12, label, ha="center", va="bottom",
+                    fontsize=8, color="0.25", style="italic", zorder=4)
+    xs = [x for x, _, _ in nodes.values()]
+    ys = [y for _, y, _ in nodes.values()]
+    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
