@@ -142,8 +142,20 @@ def _wait_all_executed(page, timeout: float = 180) -> None:
     raise AssertionError(f"not every cell ran within {timeout:.0f} s: prompts {prompts}")
 
 
+def _accept_kernel_dialog(page) -> None:
+    """Answer JupyterLab's "Select Kernel" dialog with its default (Python 3) if it is open.
+
+    On a loaded machine a kernel can take long enough to start that JupyterLab asks which
+    kernel to start; the modal dialog then takes every click meant for the notebook."""
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    if dialog.count() and dialog.first.is_visible():
+        dialog.first.locator(".jp-Dialog-button.jp-mod-accept").click()
+        dialog.first.wait_for(state="detached", timeout=30_000)
+
+
 def _menu(page, menu: str, item: str) -> None:
     """Click ``menu`` in the menu bar, then its enabled entry ``item``."""
+    _accept_kernel_dialog(page)
     page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
     entry = page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has_text=item).first
     entry.wait_for(timeout=30_000)
