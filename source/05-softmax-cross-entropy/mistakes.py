@@ -6,7 +6,7 @@ ones listed in ``DEMO`` together.  This file is instructor material: nbgrader's
 ``CourseDirectory.ignore`` keeps it out of ``release/``.
 """
 
-from course.submissions import Mistake
+from course.submissions import Mistake, Variant
 
 MISTAKES = [
     # softmax
@@ -48,6 +48,21 @@ MISTAKES = [
             "return float(-np.mean(log_p[np.arange(t), y]))",
             "return float(-np.mean(log_p[:, y]))",
             "indexes log_p[:, y], a (t, t) block, instead of one entry per row"),
+    # jacobian_diagonal
+    Mistake("jacobian-diagonal-one-term", "jacobian_diagonal", "return o * (1.0 - o)  # (m,)",
+            "return o.copy()  # (m,)",
+            "keeps only f' g / g^2 of the quotient rule: forgets that the denominator depends on z_i"),
+    Mistake("jacobian-diagonal-sign", "jacobian_diagonal", "return o * (1.0 - o)  # (m,)",
+            "return o * (o - 1.0)  # (m,)",
+            "swaps the two terms of the quotient rule: (f g' - f' g) / g^2, the sign flipped"),
+    # jacobian_off_diagonal
+    Mistake("jacobian-off-diagonal-sign", "jacobian_off_diagonal", "return float(-o[i] * o[j])",
+            "return float(o[i] * o[j])", "loses the minus sign of -f g' / g^2"),
+    Mistake("jacobian-off-diagonal-zero", "jacobian_off_diagonal", "return float(-o[i] * o[j])",
+            "return 0.0", "thinks o_i depends on z_i only, forgetting the denominator"),
+    Mistake("jacobian-off-diagonal-same-class", "jacobian_off_diagonal",
+            "return float(-o[i] * o[j])", "return float(-o[i] * o[i])",
+            "differentiates the denominator with respect to z_i instead of z_j"),
     # softmax_jacobian
     Mistake("jacobian-diagonal-only", "softmax_jacobian",
             "return np.diag(o) - np.outer(o, o)  # (m, m)",
@@ -57,6 +72,10 @@ MISTAKES = [
             "return np.diag(o) - np.outer(o, o)  # (m, m)",
             "return np.diag(o) - o * o  # (m, m)",
             "uses o * o (a vector, broadcast along rows) instead of the outer product"),
+    Mistake("jacobian-sign", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "return np.outer(o, o) - np.diag(o)  # (m, m)",
+            "assembles both cases with the sign flipped"),
     # cross_entropy_grad
     Mistake("ce-grad-summed-not-averaged", "cross_entropy_grad", "return (o - T) / t",
             "return o - T", "forgets the / t: the gradient of the sum, not of the mean"),
@@ -92,3 +111,25 @@ MISTAKES = [
 
 # The demo's "typical-mistakes" student.
 DEMO = ["softmax-no-max-subtraction", "ce-grad-summed-not-averaged", "svm-counts-correct-class"]
+
+# Correct answers written another way: each must score full marks.
+VARIANTS = [
+    Variant("jacobian-diagonal-expanded", "jacobian_diagonal", "return o * (1.0 - o)  # (m,)",
+            "return o - o**2  # (m,)", "the same derivative, multiplied out"),
+    Variant("jacobian-off-diagonal-numpy-scalar", "jacobian_off_diagonal",
+            "return float(-o[i] * o[j])", "return -(o[j] * o[i])",
+            "a numpy float64 rather than a Python float, the factors in the other order"),
+    Variant("jacobian-loops", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "m = len(o)\n"
+            "    J = np.empty((m, m))\n"
+            "    for i in range(m):\n"
+            "        for j in range(m):\n"
+            "            J[i, j] = o[i] * (1.0 - o[i]) if i == j else -o[i] * o[j]\n"
+            "    return J  # (m, m)",
+            "the two cases of exercises 5 and 6 filled in with loops"),
+    Variant("jacobian-broadcast", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "return o[:, None] * (np.eye(len(o)) - o[None, :])  # (m, m)",
+            "one broadcast expression instead of diag and outer"),
+]
