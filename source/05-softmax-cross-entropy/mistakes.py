@@ -76,6 +76,17 @@ MISTAKES = [
             "return np.diag(o) - np.outer(o, o)  # (m, m)",
             "return np.outer(o, o) - np.diag(o)  # (m, m)",
             "assembles both cases with the sign flipped"),
+    # cross_entropy_grad_one
+    Mistake("ce-one-sign", "cross_entropy_grad_one", "g[y] -= 1.0\n    return g",
+            "g[y] -= 1.0\n    return -g", "loses track of a minus sign: the gradient points uphill"),
+    Mistake("ce-one-only-correct-logit", "cross_entropy_grad_one",
+            "g = o.copy()  # (m,)\n    g[y] -= 1.0",
+            "g = np.zeros_like(o)  # (m,)\n    g[y] = o[y] - 1.0",
+            "uses only the diagonal of the Jacobian: forgets that the other logits move o_y"),
+    Mistake("ce-one-stops-at-dL-do", "cross_entropy_grad_one",
+            "g = o.copy()  # (m,)\n    g[y] -= 1.0",
+            "g = np.zeros_like(o)  # (m,)\n    g[y] = -1.0 / o[y]",
+            "stops after the first link of the chain: dL/do, not dL/dz"),
     # cross_entropy_grad
     Mistake("ce-grad-summed-not-averaged", "cross_entropy_grad", "return (o - T) / t",
             "return o - T", "forgets the / t: the gradient of the sum, not of the mean"),
@@ -100,6 +111,9 @@ MISTAKES = [
     Mistake("svm-grad-correct-class-sign", "svm_loss_grad",
             "dS[rows, y] = -np.sum(active, axis=1)", "dS[rows, y] = np.sum(active, axis=1)",
             "pushes the correct score up as if it were a wrong class: sign error"),
+    Mistake("svm-grad-no-correct-class-term", "svm_loss_grad",
+            "dS[rows, y] = -np.sum(active, axis=1)", "dS[rows, y] = 0.0",
+            "forgets that the correct score appears, with a minus sign, in every active term"),
     # kl_divergence
     Mistake("kl-no-zero-mask", "kl_divergence", "keep = p > 0", "keep = np.ones(p.shape, dtype=bool)",
             "keeps the p = 0 terms: 0 * log(0) = nan and a warning"),
@@ -110,7 +124,8 @@ MISTAKES = [
 ]
 
 # The demo's "typical-mistakes" student.
-DEMO = ["softmax-no-max-subtraction", "ce-grad-summed-not-averaged", "svm-counts-correct-class"]
+DEMO = ["softmax-no-max-subtraction", "jacobian-diagonal-one-term", "ce-one-only-correct-logit",
+        "ce-grad-summed-not-averaged", "svm-counts-correct-class", "svm-grad-no-correct-class-term"]
 
 # Correct answers written another way: each must score full marks.
 VARIANTS = [
@@ -128,6 +143,16 @@ VARIANTS = [
             "            J[i, j] = o[i] * (1.0 - o[i]) if i == j else -o[i] * o[j]\n"
             "    return J  # (m, m)",
             "the two cases of exercises 5 and 6 filled in with loops"),
+    Variant("ce-one-eye", "cross_entropy_grad_one",
+            "g = o.copy()  # (m,)\n    g[y] -= 1.0\n    return g",
+            "return o - np.eye(len(o))[y]", "the one-hot target as a row of the identity"),
+    Variant("ce-grad-eye", "cross_entropy_grad",
+            "T = np.zeros((t, m))\n    T[np.arange(t), y] = 1.0", "T = np.eye(m)[y]",
+            "the one-hot targets as rows of the identity"),
+    Variant("svm-grad-one-expression", "svm_loss_grad",
+            "dS = active.copy()\n    dS[rows, y] = -np.sum(active, axis=1)",
+            "dS = active - np.eye(S.shape[1])[y] * np.sum(active, axis=1, keepdims=True)",
+            "the correct class's column filled by a one-hot mask in one expression"),
     Variant("jacobian-broadcast", "softmax_jacobian",
             "return np.diag(o) - np.outer(o, o)  # (m, m)",
             "return o[:, None] * (np.eye(len(o)) - o[None, :])  # (m, m)",
