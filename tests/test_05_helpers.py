@@ -61,3 +61,70 @@ def test_a_descent_step_on_the_hinge_loss_lowers_active_wrong_scores_and_raises_
     has_active = active.any(axis=1)
     np.testing.assert_array_less(S[rows, y][has_active], step[rows, y][has_active])  # right: up
     assert svm_loss(step, y) < svm_loss(S, y)
+
+
+# -- issue 19: derive, don't transcribe ---------------------------------------------------------
+
+DERIVATIONS = {  # exercise -> spellings of its result, which only its last hint may hold
+    "jacobian_diagonal": ["o_i(1-o_i)", "o*(1-o)"],
+    "jacobian_off_diagonal": ["-o_io_j", "-o[i]*o[j]"],
+    "softmax_jacobian": ["diag(o)-outer(o,o)", "o_i(delta_ij-o_j)"],
+    "cross_entropy_grad_one": ["o-T", "g[y]-=1"],
+    "cross_entropy_grad": ["(softmax(z)-one_hot(y,m))/t", "(o-T)/t"],
+    "svm_loss_grad": ["-(numberofactivewrongclasses)", "dS[n,j]=1/t"],
+}
+# other spellings of the same results that nothing a student reads unasked may hold
+ALSO_FORBIDDEN = ["o_i(\\delta_{ij}-o_j)", "\\operatorname{diag}(o)-o\\,o^\\top", "np.outer(o,o)",
+                  "softmax(z)-one_hot(y)", "o-e_y", "(thenumberofactivewrongclasses)"]
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def _hints_cell(kind: str):
+    import ast
+
+    import nbformat
+    from conftest import ROOT, notebook_path
+
+    nb = nbformat.read(str(notebook_path(ROOT / kind, "05-softmax-cross-entropy")), 4)
+    cells = [c for c in nb.cells
+             if c.cell_type == "code" and c.source.lstrip().startswith("hints.load(")]
+    assert len(cells) == 1, f"{kind}: 05 needs exactly one hints.load cell"
+    call = ast.parse(cells[0].source).body[0].value
+    return nb, cells[0], ast.literal_eval(call.args[0])
+
+
+def test_05_every_derivation_has_three_staged_hints_and_the_formula_only_in_the_last():
+    from course import hints
+
+    nb, cell, text = _hints_cell("source")
+    assert _hints_cell("release")[2] == text
+    deck = hints.decode(text)
+    assert set(DERIVATIONS) <= set(deck)
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    assert nb.cells.index(cell) <= first_code + 2, "the hints cell sits near the top"
+    assert not cell.metadata.get("nbgrader", {}).get("grade")
+    assert any("hints.next(" in c.source for c in nb.cells if c.cell_type == "markdown")
+    for name, formulas in DERIVATIONS.items():
+        stages = deck[name]
+        assert len(stages) == 3, f"{name}: the idea, the shapes, the formula"
+        for formula in formulas:
+            assert formula in _squeeze(stages[-1]), f"{name}: the formula hint lacks {formula!r}"
+            assert not any(formula in _squeeze(s) for s in stages[:-1]), (
+                f"{name}: {formula!r} shows before the last hint")
+
+
+def test_05_release_states_no_result_the_student_derives():
+    import nbformat
+    from conftest import ROOT, notebook_path
+
+    nb, cell, _ = _hints_cell("release")
+    text = _squeeze("\n".join(c.source for c in nb.cells if c is not cell))
+    for formula in [f for fs in DERIVATIONS.values() for f in fs] + ALSO_FORBIDDEN:
+        assert formula not in text, f"release/05 states {formula!r}: the student derives it"
+    # the graded step functions exist in the source, each with a solution cell
+    source = nbformat.read(str(notebook_path(ROOT / "source", "05-softmax-cross-entropy")), 4)
+    ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells}
+    assert {"jacobian_diagonal", "jacobian_off_diagonal", "cross_entropy_grad_one"} <= ids

@@ -126,6 +126,8 @@ def _probes() -> dict[str, list[tuple]]:
         "cross_entropy": [(S, y3)], "softmax_jacobian": [(S[0],)],
         "cross_entropy_grad": [(S, y3)], "svm_loss": [(S, y3)], "svm_loss_grad": [(S, y3)],
         "kl_divergence": [(p, q)],
+        "jacobian_diagonal": [(p,)], "jacobian_off_diagonal": [(p, 0, 2), (q, 1, 0)],
+        "cross_entropy_grad_one": [(p, 1)],
         # 06
         "init_params": [(3, 5, 3, np.random.default_rng(1))],
         "forward": [(params, F)], "loss": [(params, F, y3)], "backward": [(params, cache, y3)],

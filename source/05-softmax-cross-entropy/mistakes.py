@@ -6,7 +6,7 @@ ones listed in ``DEMO`` together.  This file is instructor material: nbgrader's
 ``CourseDirectory.ignore`` keeps it out of ``release/``.
 """
 
-from course.submissions import Mistake
+from course.submissions import Mistake, Variant
 
 MISTAKES = [
     # softmax
@@ -48,6 +48,21 @@ MISTAKES = [
             "return float(-np.mean(log_p[np.arange(t), y]))",
             "return float(-np.mean(log_p[:, y]))",
             "indexes log_p[:, y], a (t, t) block, instead of one entry per row"),
+    # jacobian_diagonal
+    Mistake("jacobian-diagonal-one-term", "jacobian_diagonal", "return o * (1.0 - o)  # (m,)",
+            "return o.copy()  # (m,)",
+            "keeps only f' g / g^2 of the quotient rule: forgets that the denominator depends on z_i"),
+    Mistake("jacobian-diagonal-sign", "jacobian_diagonal", "return o * (1.0 - o)  # (m,)",
+            "return o * (o - 1.0)  # (m,)",
+            "swaps the two terms of the quotient rule: (f g' - f' g) / g^2, the sign flipped"),
+    # jacobian_off_diagonal
+    Mistake("jacobian-off-diagonal-sign", "jacobian_off_diagonal", "return float(-o[i] * o[j])",
+            "return float(o[i] * o[j])", "loses the minus sign of -f g' / g^2"),
+    Mistake("jacobian-off-diagonal-zero", "jacobian_off_diagonal", "return float(-o[i] * o[j])",
+            "return 0.0", "thinks o_i depends on z_i only, forgetting the denominator"),
+    Mistake("jacobian-off-diagonal-same-class", "jacobian_off_diagonal",
+            "return float(-o[i] * o[j])", "return float(-o[i] * o[i])",
+            "differentiates the denominator with respect to z_i instead of z_j"),
     # softmax_jacobian
     Mistake("jacobian-diagonal-only", "softmax_jacobian",
             "return np.diag(o) - np.outer(o, o)  # (m, m)",
@@ -57,6 +72,21 @@ MISTAKES = [
             "return np.diag(o) - np.outer(o, o)  # (m, m)",
             "return np.diag(o) - o * o  # (m, m)",
             "uses o * o (a vector, broadcast along rows) instead of the outer product"),
+    Mistake("jacobian-sign", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "return np.outer(o, o) - np.diag(o)  # (m, m)",
+            "assembles both cases with the sign flipped"),
+    # cross_entropy_grad_one
+    Mistake("ce-one-sign", "cross_entropy_grad_one", "g[y] -= 1.0\n    return g",
+            "g[y] -= 1.0\n    return -g", "loses track of a minus sign: the gradient points uphill"),
+    Mistake("ce-one-only-correct-logit", "cross_entropy_grad_one",
+            "g = o.copy()  # (m,)\n    g[y] -= 1.0",
+            "g = np.zeros_like(o)  # (m,)\n    g[y] = o[y] - 1.0",
+            "uses only the diagonal of the Jacobian: forgets that the other logits move o_y"),
+    Mistake("ce-one-stops-at-dL-do", "cross_entropy_grad_one",
+            "g = o.copy()  # (m,)\n    g[y] -= 1.0",
+            "g = np.zeros_like(o)  # (m,)\n    g[y] = -1.0 / o[y]",
+            "stops after the first link of the chain: dL/do, not dL/dz"),
     # cross_entropy_grad
     Mistake("ce-grad-summed-not-averaged", "cross_entropy_grad", "return (o - T) / t",
             "return o - T", "forgets the / t: the gradient of the sum, not of the mean"),
@@ -81,6 +111,9 @@ MISTAKES = [
     Mistake("svm-grad-correct-class-sign", "svm_loss_grad",
             "dS[rows, y] = -np.sum(active, axis=1)", "dS[rows, y] = np.sum(active, axis=1)",
             "pushes the correct score up as if it were a wrong class: sign error"),
+    Mistake("svm-grad-no-correct-class-term", "svm_loss_grad",
+            "dS[rows, y] = -np.sum(active, axis=1)", "dS[rows, y] = 0.0",
+            "forgets that the correct score appears, with a minus sign, in every active term"),
     # kl_divergence
     Mistake("kl-no-zero-mask", "kl_divergence", "keep = p > 0", "keep = np.ones(p.shape, dtype=bool)",
             "keeps the p = 0 terms: 0 * log(0) = nan and a warning"),
@@ -91,4 +124,37 @@ MISTAKES = [
 ]
 
 # The demo's "typical-mistakes" student.
-DEMO = ["softmax-no-max-subtraction", "ce-grad-summed-not-averaged", "svm-counts-correct-class"]
+DEMO = ["softmax-no-max-subtraction", "jacobian-diagonal-one-term", "ce-one-only-correct-logit",
+        "ce-grad-summed-not-averaged", "svm-counts-correct-class", "svm-grad-no-correct-class-term"]
+
+# Correct answers written another way: each must score full marks.
+VARIANTS = [
+    Variant("jacobian-diagonal-expanded", "jacobian_diagonal", "return o * (1.0 - o)  # (m,)",
+            "return o - o**2  # (m,)", "the same derivative, multiplied out"),
+    Variant("jacobian-off-diagonal-numpy-scalar", "jacobian_off_diagonal",
+            "return float(-o[i] * o[j])", "return -(o[j] * o[i])",
+            "a numpy float64 rather than a Python float, the factors in the other order"),
+    Variant("jacobian-loops", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "m = len(o)\n"
+            "    J = np.empty((m, m))\n"
+            "    for i in range(m):\n"
+            "        for j in range(m):\n"
+            "            J[i, j] = o[i] * (1.0 - o[i]) if i == j else -o[i] * o[j]\n"
+            "    return J  # (m, m)",
+            "the two cases of exercises 5 and 6 filled in with loops"),
+    Variant("ce-one-eye", "cross_entropy_grad_one",
+            "g = o.copy()  # (m,)\n    g[y] -= 1.0\n    return g",
+            "return o - np.eye(len(o))[y]", "the one-hot target as a row of the identity"),
+    Variant("ce-grad-eye", "cross_entropy_grad",
+            "T = np.zeros((t, m))\n    T[np.arange(t), y] = 1.0", "T = np.eye(m)[y]",
+            "the one-hot targets as rows of the identity"),
+    Variant("svm-grad-one-expression", "svm_loss_grad",
+            "dS = active.copy()\n    dS[rows, y] = -np.sum(active, axis=1)",
+            "dS = active - np.eye(S.shape[1])[y] * np.sum(active, axis=1, keepdims=True)",
+            "the correct class's column filled by a one-hot mask in one expression"),
+    Variant("jacobian-broadcast", "softmax_jacobian",
+            "return np.diag(o) - np.outer(o, o)  # (m, m)",
+            "return o[:, None] * (np.eye(len(o)) - o[None, :])  # (m, m)",
+            "one broadcast expression instead of diag and outer"),
+]
