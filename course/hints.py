@@ -3,7 +3,7 @@
 A notebook keeps its hints in one cell, encoded so that a glance at the cell does not read
 them (a student who is not stuck should not meet the formula on the way)::
 
-    hints.load("eNqrVkrKz0lVs...")       # made by the instructor with hints.encode({...})
+    hints.load("eNqrVkrKz0lVs...")       # made by the instructor with hints.seal({...})
 
 and a student who is stuck asks for the next one::
 
@@ -14,8 +14,8 @@ Each call shows one more hint of that exercise; :func:`again` shows the last one
 :func:`left` says how many are left. Hints never appear in test messages: a failing test says
 what is wrong, and the hint is there for whoever asks.
 
-For the instructor, :func:`encode` turns ``{exercise: [idea, shapes, formula]}`` into the
-string of the ``load`` cell; :func:`decode` reads it back.
+For the instructor, :func:`seal` turns ``{exercise: [idea, shapes, formula]}`` into the
+string of the ``load`` cell; :func:`unseal` reads it back.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import base64
 import json
 import zlib
 
-__all__ = ["again", "decode", "encode", "left", "load", "next", "reset"]
+__all__ = ["again", "left", "load", "next", "reset", "seal", "unseal"]
 
 STAGES = {1: ["the idea"], 2: ["the idea", "the formula"],
           3: ["the idea", "the shapes", "the formula"]}
@@ -32,7 +32,7 @@ _DECK: dict[str, list[str]] = {}
 _SHOWN: dict[str, int] = {}
 
 
-def encode(hints: dict[str, list[str]]) -> str:
+def seal(hints: dict[str, list[str]]) -> str:
     """The string of a notebook's ``hints.load`` cell for ``{exercise: [hint, ...]}``.
 
     Each exercise has one to five hints, from the idea to the formula."""
@@ -47,21 +47,21 @@ def encode(hints: dict[str, list[str]]) -> str:
     return base64.b64encode(zlib.compress(raw.encode(), 9)).decode()
 
 
-def decode(text: str) -> dict[str, list[str]]:
-    """The hints an :func:`encode` string holds."""
+def unseal(text: str) -> dict[str, list[str]]:
+    """The hints a :func:`seal` string holds."""
     try:
         data = json.loads(zlib.decompress(base64.b64decode(text.encode(), validate=True)))
     except (ValueError, zlib.error) as exc:
-        raise ValueError("hints.load: this is not a string made by hints.encode "
+        raise ValueError("hints.load: this is not a string made by hints.seal "
                          "(was the cell edited?)") from exc
     if not isinstance(data, dict):
-        raise ValueError("hints.load: this is not a string made by hints.encode")
+        raise ValueError("hints.load: this is not a string made by hints.seal")
     return data
 
 
 def load(text: str) -> list[str]:
-    """Make the hints of ``text`` (see :func:`encode`) available; returns the exercises."""
-    deck = decode(text)
+    """Make the hints of ``text`` (see :func:`seal`) available; returns the exercises."""
+    deck = unseal(text)
     _DECK.update(deck)
     for name in deck:
         _SHOWN.setdefault(name, 0)

@@ -101,7 +101,7 @@ def test_05_every_derivation_has_three_staged_hints_and_the_formula_only_in_the_
 
     nb, cell, text = _hints_cell("source")
     assert _hints_cell("release")[2] == text
-    deck = hints.decode(text)
+    deck = hints.unseal(text)
     assert set(DERIVATIONS) <= set(deck)
     first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     assert nb.cells.index(cell) <= first_code + 2, "the hints cell sits near the top"

@@ -62,7 +62,7 @@ def test_the_hints_cell_holds_three_staged_hints_for_each_derivation():
         assert ids.index(cell.id) <= first_code + 2, "the hints cell sits right after the imports"
         assert "nbgrader" not in cell.metadata or not cell.metadata["nbgrader"].get("grade")
         call = ast.parse(cell.source).body[0].value
-        deck = hints.decode(call.args[0].value)
+        deck = hints.unseal(call.args[0].value)
         for name in DERIVED:
             assert len(deck[name]) == 3, f"{name}: idea, shapes, formula"
         assert "h.T @ dz" in deck["backward"][2] and "dk" in deck["backward"][2]

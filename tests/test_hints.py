@@ -22,17 +22,17 @@ def fresh():
 
 
 def test_the_encoded_cell_does_not_show_the_hints():
-    text = hints.encode(DECK)
+    text = hints.seal(DECK)
     for stages in DECK.values():
         for stage in stages:
             for word in ("h.T @ dz", "batch", "backwards"):
                 if word in stage:
                     assert word not in text
-    assert hints.decode(text) == DECK
+    assert hints.unseal(text) == DECK
 
 
 def test_next_goes_from_the_idea_to_the_shapes_to_the_formula(capsys):
-    assert hints.load(hints.encode(DECK)) == ["backward", "loss"]
+    assert hints.load(hints.seal(DECK)) == ["backward", "loss"]
     assert hints.left("backward") == 3
     first = hints.next("backward")
     assert first.startswith("Hint 1 of 3 for backward (the idea):") and DECK["backward"][0] in first
@@ -51,11 +51,11 @@ def test_next_goes_from_the_idea_to_the_shapes_to_the_formula(capsys):
 def test_unknown_exercises_and_edited_cells_get_clear_errors():
     with pytest.raises(KeyError, match="run the notebook's hints.load cell first"):
         hints.next("backward")
-    hints.load(hints.encode(DECK))
+    hints.load(hints.seal(DECK))
     with pytest.raises(KeyError, match="hints exist for: backward, loss"):
         hints.next("forward")
     with pytest.raises(ValueError, match="was the cell edited"):
-        hints.load(hints.encode(DECK)[:-6] + "AAAAAA")
+        hints.load(hints.seal(DECK)[:-6] + "AAAAAA")
     for bad in ({}, {"x": []}, {"x": [""]}, {"x": ["a"] * 6}, {"x": "not a list"}):
         with pytest.raises(ValueError):
-            hints.encode(bad)
+            hints.seal(bad)
