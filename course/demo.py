@@ -131,6 +131,13 @@ def run(root: Path, only: list[str] | None = None) -> int:
         bar.close()
         print(f"\ndemo failed at step '{step}{' ' + a if a else ''}':\n{exc}\n"
               f"full log: {log}", file=sys.stderr)
+        if "there are submissions associated with it" in str(exc):
+            print(f"\nwhy: the gradebook holds submissions of an earlier version of {a}, and "
+                  f"nbgrader does not change an assignment's cells once it has submissions. "
+                  f"In this demo course, start over: remove gradebook.db, submitted/ and "
+                  f"autograded/ (never in a course with real students), restore the release "
+                  f"nbgrader removed with `git checkout release/`, and run the demo again.",
+                  file=sys.stderr)
         return 1
     bar.close()
     print()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 
@@ -47,6 +48,20 @@ def test_demo_builds_grades_and_reports(tmp_path):
         assert page.is_file(), page
     assert "<img" in (root / "feedback" / "reference" / asg / f"{asg}.html").read_text()
     assert str(root / "grades.csv") in proc.stdout
+
+    # the source changed after submissions were graded: nbgrader refuses, the demo says why
+    path = root / "source" / asg / f"{asg}.ipynb"
+    nb = submissions.read(path)
+    added = nbformat.v4.new_code_cell('"""Check a test added after grading."""')
+    added.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
+                                  "grade_id": "added_after_grading", "schema_version": 3}
+    nb.cells.append(added)
+    submissions.write(nb, path)
+    again = _run(["demo", asg], root)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert f"demo failed at step 'generate {asg}'" in again.stderr
+    assert "holds submissions of an earlier version" in again.stderr
+    assert "remove gradebook.db, submitted/ and autograded/" in again.stderr
 
 
 def test_demo_reports_a_failing_step_and_exits_non_zero(tmp_path):
