@@ -307,8 +307,9 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
     restricted to smaller and smaller sets of entries find one wrong entry.
 
     Returns nothing: it passes silently or raises :class:`CheckFailure` saying what is wrong
-    (the shape, the entry, the value received and how far off it is, and the usual mistake
-    when the whole gradient is off by a sign or a constant factor).  ``W`` is not modified.
+    (the shape, the entry, the value received and, in words, which way it is off, and the
+    usual mistake when the whole gradient is off by a sign or a constant factor), never the
+    slope it measured.  ``W`` is not modified.
 
     Parameters
     ----------

@@ -334,7 +334,6 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
             # recomputed by Dask, which would grade that submission again (its marker
             # removed first) and cut it short when the run ends
             future.release()
-            del future
             bar.update()
         bar.close()
     finally:

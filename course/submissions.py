@@ -175,15 +175,18 @@ def apply_mistake(nb, mistake: Mistake):
     raise ValueError(f"mistake {mistake.name!r}: no solution cell {mistake.function!r}")
 
 
+def _mistakes_file(assignment_dir: Path) -> tuple[Path, dict]:
+    """The path of an assignment's ``mistakes.py`` and what it defines (empty if it has none)."""
+    path = Path(assignment_dir) / "mistakes.py"
+    return path, (runpy.run_path(str(path)) if path.exists() else {})
+
+
 def load_mistakes(assignment_dir: Path) -> tuple[list[Mistake], list[str]]:
     """Read ``mistakes.py`` of an assignment folder: its ``MISTAKES`` and ``DEMO`` lists.
 
     ``DEMO`` names the mistakes the demo's ``typical-mistakes`` student makes together.
     """
-    path = Path(assignment_dir) / "mistakes.py"
-    if not path.exists():
-        return [], []
-    ns = runpy.run_path(str(path))
+    path, ns = _mistakes_file(assignment_dir)
     mistakes = list(ns.get("MISTAKES", []))
     if any(isinstance(m, Variant) for m in mistakes):
         raise ValueError(f"{path}: a Variant is a correct answer; list it in VARIANTS")
@@ -200,10 +203,7 @@ def load_mistakes(assignment_dir: Path) -> tuple[list[Mistake], list[str]]:
 def load_variants(assignment_dir: Path) -> list[Variant]:
     """Read ``VARIANTS`` of an assignment's ``mistakes.py``: correct answers that differ from
     the reference (an empty list if there are none)."""
-    path = Path(assignment_dir) / "mistakes.py"
-    if not path.exists():
-        return []
-    ns = runpy.run_path(str(path))
+    path, ns = _mistakes_file(assignment_dir)
     variants = list(ns.get("VARIANTS", []))
     if any(not isinstance(v, Variant) for v in variants):
         raise ValueError(f"{path}: VARIANTS must hold Variant objects, not Mistake")
