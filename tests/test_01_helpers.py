@@ -31,3 +31,71 @@ def test_the_sentence_table_reads_the_xor_labels_as_negative_sentences(capsys):
         x1, x2, xor_label, printed_sentiment = (int(float(v)) for v in row[-4:])
         assert " ".join(row[:-4]) == sentence and printed_sentiment == sentiment
         assert xor_label == 1 - sentiment == int(x1 != x2)
+
+
+# -- plots.network_diagram (01 and 02 draw it; later notebooks may) ----------------------------
+
+
+def _circles(ax):
+    from matplotlib.patches import Circle
+
+    return [p for p in ax.patches if isinstance(p, Circle)]
+
+
+def test_network_diagram_draws_one_circle_per_unit_and_every_label():
+    import warnings
+
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    from course import plots
+
+    labels = ["X (t, 2)", "H (t, 2)", "y (t,)"]
+    weights = ["W (2, 2)", "U (2, 1)"]
+    fig = Figure()
+    ax = fig.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert plots.network_diagram(ax, [2, 2, 1], labels=labels, weights=weights,
+                                     units=[["x1", "x2"], ["h1", "h2"], ["y"]],
+                                     title="XOR") is ax
+        fig.canvas.draw()
+    assert len(_circles(ax)) == 5
+    texts = {t.get_text() for t in ax.texts}
+    assert set(labels) | set(weights) | {"x1", "x2", "h1", "h2", "y"} <= texts
+    edges = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert [len(c.get_segments()) for c in edges] == [4, 2]  # every unit to every next unit
+    assert ax.get_title() == "XOR"
+    assert "network_diagram" in plots.DIAGRAMS and "network_diagram" in plots.__all__
+
+
+def test_network_diagram_shortens_wide_layers_and_dashes_fixed_gaps():
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    from course import plots
+
+    ax = Figure().subplots()
+    plots.network_diagram(ax, [1, 38, 3, 1], max_units=6, fixed=[0])
+    assert len(_circles(ax)) == 1 + 6 + 3 + 1
+    assert "\u22ee" in {t.get_text() for t in ax.texts}  # the wide layer's ellipsis
+    first, second = [c for c in ax.collections if isinstance(c, LineCollection)][:2]
+    assert len(first.get_segments()) == 6 and len(second.get_segments()) == 18
+    assert first.get_linestyle() != second.get_linestyle()  # the fixed gap is dashed
+
+
+def test_network_diagram_rejects_labels_that_do_not_fit_the_layers():
+    import pytest
+    from matplotlib.figure import Figure
+
+    from course import plots
+
+    ax = Figure().subplots()
+    with pytest.raises(ValueError, match="labels"):
+        plots.network_diagram(ax, [2, 2, 1], labels=["X", "H"])
+    with pytest.raises(ValueError, match="weight labels"):
+        plots.network_diagram(ax, [2, 2, 1], weights=["W"])
+    with pytest.raises(ValueError, match="units"):
+        plots.network_diagram(ax, [2, 1], units=[["a"], ["b"]])
+    with pytest.raises(ValueError, match="at least one"):
+        plots.network_diagram(ax, [2, 0, 1])
