@@ -497,7 +497,7 @@ def network_diagram(ax, layer_sizes, *, labels=None, weights=None, units=None, f
             ax.text(k * dx, bottom - radius - 0.15, labels[k], ha="center", va="top",
                     fontsize=9, zorder=4)
     ax.set_xlim(-1.0, gaps * dx + 1.0)
-    ax.set_ylim(bottom - radius - 0.75, top + radius + 0.6)
+    ax.set_ylim(bottom - radius - 0.75, top + radius + 0.75)
     ax.set_aspect("equal")
     ax.set_axis_off()
     if title:

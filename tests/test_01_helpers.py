@@ -99,3 +99,75 @@ def test_network_diagram_rejects_labels_that_do_not_fit_the_layers():
         plots.network_diagram(ax, [2, 1], units=[["a"], ["b"]])
     with pytest.raises(ValueError, match="at least one"):
         plots.network_diagram(ax, [2, 0, 1])
+
+
+# -- 01: hints, written questions and what the release does not state -------------------------
+
+
+def _nb01(kind):
+    import nbformat
+    from conftest import ROOT, notebook_path
+
+    return nbformat.read(str(notebook_path(ROOT / kind, "01-linearity-xor")), as_version=4)
+
+
+def _deck(nb):
+    import ast
+
+    from course import hints
+
+    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("hints.load(")]
+    assert len(cells) == 1, "one hints.load cell"
+    return hints.unseal(ast.parse(cells[0].source).body[0].value.args[0].value)
+
+
+def test_01_hints_are_staged_for_graded_exercises_only():
+    from course import submissions
+
+    for kind in ("source", "release"):
+        nb = _nb01(kind)
+        deck = _deck(nb)
+        assert set(deck) <= set(submissions.exercises(_nb01("source")))
+        assert {"compose_linear", "affine_check", "fit_least_squares"} <= set(deck)
+        for name, stages in deck.items():
+            assert len(stages) == 3, f"{name}: idea, shapes, formula"
+        assert "b0 @ W1 + b1" in deck["compose_linear"][2]
+        assert "b0 @ W1 + b1" not in deck["compose_linear"][0] + deck["compose_linear"][1]
+
+
+def test_01_release_does_not_state_the_composed_layer():
+    import re
+
+    release = _nb01("release")
+    text = re.sub(r"\s+", "", "\n".join(c.source for c in release.cells
+                                        if not c.source.startswith("hints.load(")))
+    for spelled in ["W0@W1", "b0@W1+b1", "W1@b0", "W_0W_1", "b_0W_1+b_1", "W^{(1)}W^{(0)}",
+                    "W_1b_0", "w=0,b=0.5", "$w=0$and$b=0.5$"]:
+        assert spelled not in text, f"the release of 01 states {spelled!r}"
+
+
+def test_01_written_questions_have_model_answers_that_the_release_drops():
+    source, release = _nb01("source"), _nb01("release")
+    answers = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
+               if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("written_")}
+    assert len(answers) >= 3
+    ids = [c.id for c in source.cells]
+    for cell in answers.values():
+        meta = cell.metadata["nbgrader"]
+        assert cell.cell_type == "markdown" and meta["grade"] and meta["solution"]
+        assert meta["points"] in (2, 3) and 3 <= cell.source.count(". ") + 1
+        before = source.cells[ids.index(cell.id) - 1]
+        assert before.source.startswith("### Question: ") and "(written, " in before.source
+    released = {c.metadata["nbgrader"]["grade_id"]: c.source for c in release.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("written_")}
+    assert set(released) == set(answers)
+    assert all("YOUR ANSWER HERE" in text for text in released.values())
+
+
+def test_01_draws_the_xor_network_with_every_shape():
+    from notebook_code import run_until
+
+    ns = run_until("01-linearity-xor", "code-21-diagram")
+    texts = {t.get_text() for t in ns["ax"].texts}
+    assert {"X (t, 2)", "output (t,)", "W (2, 2), c (2,)", "w (2,)"} <= texts
+    assert len(_circles(ns["ax"])) == 5
