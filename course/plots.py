@@ -24,7 +24,6 @@ __all__ = [
     "scatter_classes",
     "train_test_errors",
 ]
-DIAGRAMS = ("computational_graph",)
 
 # The diagram functions (pictures of a model or an idea, not of data): every notebook draws
 # at least one. Each diagram appended below adds its name here.
