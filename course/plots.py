@@ -507,3 +507,66 @@ def network_diagram(ax, layer_sizes, *, labels=None, weights=None, units=None, f
     if title:
         ax.set_title(title)
     return ax
+
+
+# -- 04-gradient-descent: convexity by chords ---------------------------------------------------
+
+__all__ += ["convexity_chord"]
+DIAGRAMS += ("convexity_chord",)
+
+
+def convexity_chord(ax, f, a: float, b: float, *, t: float | None = None, lo: float | None = None,
+                    hi: float | None = None, title: str | None = None):
+    """The chord picture of convexity: the graph of ``f``, the chord from ``(a, f(a))`` to
+    ``(b, f(b))`` and, for a fraction ``t``, the point ``(1 - t) a + t b`` on both.
+
+    The segment between the graph and the chord at that point is drawn green when the chord
+    is on or above the graph (what convexity asks of every chord) and red when it is below.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    f : callable
+        A scalar function of a scalar, ``f(float) -> float``.
+    a, b : float
+        The ends of the chord.
+    t : float in [0, 1], optional
+        Where on the chord to mark the point; none marked if None.
+    lo, hi : float, optional
+        The range of the graph; by default a quarter of ``|b - a|`` beyond both ends.
+    """
+    a, b = float(a), float(b)
+    margin = 0.25 * abs(b - a) or 1.0
+    lo = min(a, b) - margin if lo is None else float(lo)
+    hi = max(a, b) + margin if hi is None else float(hi)
+    xs = np.linspace(lo, hi, 300)
+    ax.plot(xs, [float(f(x)) for x in xs], color="0.25", lw=1.8, label="f", gid="graph")
+    fa, fb = float(f(a)), float(f(b))
+    ax.plot([a, b], [fa, fb], "-", color=CLASS_COLORS[0], lw=1.5, label="chord", gid="chord")
+    ax.scatter([a, b], [fa, fb], s=40, color=CLASS_COLORS[0], zorder=3)
+    for x, fx, name in [(a, fa, "a"), (b, fb, "b")]:
+        ax.annotate(name, (x, fx), textcoords="offset points", xytext=(-4, 8), fontsize=10,
+                    color=CLASS_COLORS[0])
+    if t is not None:
+        t = float(t)
+        x_t = (1 - t) * a + t * b
+        on_chord = (1 - t) * fa + t * fb
+        on_graph = float(f(x_t))
+        above = on_chord >= on_graph
+        color = CLASS_COLORS[2] if above else CLASS_COLORS[3]
+        ax.plot([x_t, x_t], [on_graph, on_chord], "-", color=color, lw=2.5, gid="gap",
+                label="chord above the graph" if above else "chord BELOW the graph")
+        ax.scatter([x_t], [on_chord], s=50, color=CLASS_COLORS[0], edgecolor="black", zorder=4,
+                   gid="point-on-chord")
+        ax.scatter([x_t], [on_graph], s=50, color="0.25", edgecolor="black", zorder=4,
+                   gid="point-on-graph")
+        ax.axvline(x_t, color="0.8", lw=0.8, ls=":", zorder=0)
+        ax.annotate(f"t = {t:.2f}", (x_t, min(on_chord, on_graph)), textcoords="offset points",
+                    xytext=(4, -14), fontsize=9)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("x")
+    ax.set_ylabel("f(x)")
+    ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax

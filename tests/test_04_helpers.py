@@ -66,3 +66,39 @@ def test_step_size_explorer_redraws_and_tells_convergent_from_divergent():
     fig = Figure()
     view._draw(fig, alpha=0.1, steps=10)
     assert all("converges" in ax.get_title() for ax in fig.axes)
+
+
+def _by_gid(ax, gid):
+    return [a for a in (*ax.lines, *ax.collections) if a.get_gid() == gid]
+
+
+def test_convexity_chord_draws_the_graph_the_chord_and_the_point_at_t():
+    fig = Figure()
+    ax = fig.subplots()
+    plots.convexity_chord(ax, lambda x: x * x, -1.0, 3.0, t=0.25, title="x^2")
+    (chord,) = _by_gid(ax, "chord")
+    np.testing.assert_allclose(chord.get_xdata(), [-1.0, 3.0])
+    np.testing.assert_allclose(chord.get_ydata(), [1.0, 9.0])
+    (gap,) = _by_gid(ax, "gap")
+    # the point a quarter of the way from a to b: x = 0, on the chord 3, on the graph 0
+    np.testing.assert_allclose(gap.get_xdata(), [0.0, 0.0])
+    np.testing.assert_allclose(gap.get_ydata(), [0.0, 3.0])
+    assert "above" in gap.get_label()
+    (on_chord,) = _by_gid(ax, "point-on-chord")
+    np.testing.assert_allclose(on_chord.get_offsets(), [[0.0, 3.0]])
+    (graph,) = _by_gid(ax, "graph")
+    assert graph.get_xdata()[0] == ax.get_xlim()[0] == -2.0 and ax.get_title() == "x^2"
+
+
+def test_convexity_chord_marks_a_chord_below_the_graph_and_draws_without_t():
+    fig = Figure()
+    ax1, ax2 = fig.subplots(1, 2)
+    plots.convexity_chord(ax1, np.sin, 0.0, np.pi, t=0.5, lo=-1.0, hi=4.0)
+    (gap,) = _by_gid(ax1, "gap")
+    assert "BELOW" in gap.get_label() and ax1.get_xlim() == (-1.0, 4.0)
+    plots.convexity_chord(ax2, abs, -2.0, 1.0)
+    assert not _by_gid(ax2, "gap") and _by_gid(ax2, "chord")
+
+
+def test_convexity_chord_is_a_listed_diagram():
+    assert "convexity_chord" in plots.DIAGRAMS and "convexity_chord" in plots.__all__

@@ -121,6 +121,11 @@ def _probes() -> dict[str, list[tuple]]:
         "mse_grad": [(r.normal(size=3), X, r.normal(size=6))],
         "numerical_hessian": [(f_arr, np.array([0.3, -0.2, 0.5]))],
         "is_convex_at": [(f_arr, np.array([0.3, -0.2, 0.5]))],
+        "directional_slope": [(f_arr, W.copy(), r.normal(size=W.shape)),
+                              (f_arr, x.copy(), x[::-1].copy(), 1e-4)],
+        "chord_gap": [(f_sc, -0.5, 1.2, 0.3), (f_arr, X[0], X[1], 0.7)],
+        "looks_convex": [(f_sc, -1.0, 2.0)],
+        "largest_stable_step": [(X.T @ X,)],
         # 05
         "softmax": [(S,), (S[0],)], "log_softmax": [(S,), (S[0],)], "one_hot": [(y3, 3)],
         "cross_entropy": [(S, y3)], "softmax_jacobian": [(S[0],)],
