@@ -257,3 +257,46 @@ def glyphs(n: int, rng: np.random.Generator, flip: float = 0.2,
     flips = rng.random(images.shape) < flip
     images = np.where(flips, 1.0 - images, images)
     return images.reshape(n, 25), y
+
+
+# -- 08-embeddings: sentences the classifier never trains on ----------------------------------
+
+__all__ += ["HELD_OUT_SENTENCES", "held_out_sentences"]
+
+#: Sentences 08-embeddings holds out from training, by group: (sentence, label), label 1 for
+#: positive. None of them is in :data:`SENTIMENT_CORPUS`. "new pairs, trained positions": known
+#: words, every word in a position (slot) where training had it, but pairs ("not" with this
+#: word, this word after this noun) that training never showed. "one word later": the word
+#: "today" (not in the vocabulary) after the noun moves every later word one slot to the right,
+#: into slots where training never put it.
+HELD_OUT_SENTENCES = {
+    "new pairs, trained positions": (
+        ("It was not fine", 0),
+        ("It was not unfunny", 1),
+        ("The food was not good", 0),
+        ("The film was not great", 0),
+        ("The film was not dull", 1),
+        ("The food was not bad", 1),
+        ("The play was not bad", 1),
+        ("The film was not fine", 0),
+    ),
+    "one word later": (
+        ("The food today was not good", 0),
+        ("The film today was not bad", 1),
+        ("The play today was not fun", 0),
+        ("The food today was not awful", 1),
+        ("The food today was good", 1),
+        ("The film today was bad", 0),
+        ("The play today was fun", 1),
+        ("The food today was awful", 0),
+    ),
+}
+
+
+def held_out_sentences() -> dict[str, tuple[list[str], np.ndarray]]:
+    """The groups of :data:`HELD_OUT_SENTENCES` as ``{group: (sentences, y)}``.
+
+    ``y`` is an int array of shape ``(len(sentences),)``, 1 for positive and 0 for negative.
+    """
+    return {group: ([s for s, _ in rows], np.array([label for _, label in rows]))
+            for group, rows in HELD_OUT_SENTENCES.items()}
