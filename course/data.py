@@ -204,3 +204,99 @@ def sentiment_corpus() -> tuple[list[str], np.ndarray]:
     sentences = [sentence for sentence, _ in SENTIMENT_CORPUS]
     y = np.array([label for _, label in SENTIMENT_CORPUS])
     return sentences, y
+
+
+# -- 07-perceptron: small images for the weights-as-templates picture ------------------------
+
+__all__ += ["GLYPH_NAMES", "glyphs"]
+
+#: The four 5 x 5 glyphs of :func:`glyphs`, in the order of their labels.
+GLYPH_NAMES = ("|", "-", "/", "\\")
+
+
+def _glyph_templates() -> np.ndarray:
+    """The clean 5 x 5 glyphs of :data:`GLYPH_NAMES`, shape (4, 5, 5), pixels 0 or 1."""
+    T = np.zeros((4, 5, 5))
+    T[0, :, 2] = 1.0  # |
+    T[1, 2, :] = 1.0  # -
+    T[2] = np.fliplr(np.eye(5))  # /
+    T[3] = np.eye(5)  # \
+    return T
+
+
+def glyphs(n: int, rng: np.random.Generator, flip: float = 0.2,
+           shift: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` noisy 5 x 5 images of four strokes (:data:`GLYPH_NAMES`), flattened.
+
+    Each image is the clean glyph of its class, moved by at most one pixel across its stroke
+    when ``shift`` (``|`` and the diagonals left or right, ``-`` up or down; what leaves the
+    picture is lost, what enters is blank), then each pixel is flipped (0 to 1, 1 to 0) with
+    probability ``flip``.
+
+    Returns
+    -------
+    X : ndarray of float, shape (n, 25)
+        Row ``i`` is image ``i`` read row by row (``X[i].reshape(5, 5)`` is the picture).
+    y : ndarray of int, shape (n,)
+        Labels ``0..3`` in the order of :data:`GLYPH_NAMES`, cycling ``0, 1, 2, 3, 0, ...``.
+    """
+    T = _glyph_templates()
+    y = np.arange(n) % 4
+    images = T[y].copy()  # (n, 5, 5)
+    moves = rng.integers(-1, 2, size=n) if shift else np.zeros(n, dtype=int)
+    for i in range(n):
+        axis = 0 if y[i] == 1 else 1  # "-" moves up or down, the others left or right
+        moved = np.roll(images[i], moves[i], axis=axis)
+        if moves[i] != 0:  # no wrapping around: the line that came in from the edge is blank
+            edge = 0 if moves[i] > 0 else -1
+            if axis == 0:
+                moved[edge, :] = 0.0
+            else:
+                moved[:, edge] = 0.0
+        images[i] = moved
+    flips = rng.random(images.shape) < flip
+    images = np.where(flips, 1.0 - images, images)
+    return images.reshape(n, 25), y
+
+
+# -- 08-embeddings: sentences the classifier never trains on ----------------------------------
+
+__all__ += ["HELD_OUT_SENTENCES", "held_out_sentences"]
+
+#: Sentences 08-embeddings holds out from training, by group: (sentence, label), label 1 for
+#: positive. None of them is in :data:`SENTIMENT_CORPUS`. "new pairs, trained positions": known
+#: words, every word in a position (slot) where training had it, but pairs ("not" with this
+#: word, this word after this noun) that training never showed. "one word later": the word
+#: "today" (not in the vocabulary) after the noun moves every later word one slot to the right,
+#: into slots where training never put it.
+HELD_OUT_SENTENCES = {
+    "new pairs, trained positions": (
+        ("It was not fine", 0),
+        ("It was not unfunny", 1),
+        ("The food was not good", 0),
+        ("The film was not great", 0),
+        ("The film was not dull", 1),
+        ("The food was not bad", 1),
+        ("The play was not bad", 1),
+        ("The film was not fine", 0),
+    ),
+    "one word later": (
+        ("The food today was not good", 0),
+        ("The film today was not bad", 1),
+        ("The play today was not fun", 0),
+        ("The food today was not awful", 1),
+        ("The food today was good", 1),
+        ("The film today was bad", 0),
+        ("The play today was fun", 1),
+        ("The food today was awful", 0),
+    ),
+}
+
+
+def held_out_sentences() -> dict[str, tuple[list[str], np.ndarray]]:
+    """The groups of :data:`HELD_OUT_SENTENCES` as ``{group: (sentences, y)}``.
+
+    ``y`` is an int array of shape ``(len(sentences),)``, 1 for positive and 0 for negative.
+    """
+    return {group: ([s for s, _ in rows], np.array([label for _, label in rows]))
+            for group, rows in HELD_OUT_SENTENCES.items()}

@@ -570,3 +570,54 @@ def convexity_chord(ax, f, a: float, b: float, *, t: float | None = None, lo: fl
     if title:
         ax.set_title(title)
     return ax
+
+
+# -- 07-perceptron: the weights of a linear classifier as templates ----------------------------
+
+__all__ += ["weight_templates"]
+DIAGRAMS += ("weight_templates",)
+
+
+def weight_templates(ax, W, shape, labels=None, *, title: str | None = None):
+    """Each class's weight vector drawn as an image: the template its score matches.
+
+    A linear classifier scores class ``k`` with ``x @ W[:, k]``; when ``x`` is an image
+    flattened row by row, column ``k`` reshaped to the image's ``shape`` shows which pixels
+    raise the score (red) and which lower it (blue). The templates are drawn side by side in
+    ``ax`` on one colour scale, symmetric about 0, with a label under each.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    W : ndarray, shape (d, m) or (d + 1, m)
+        One column per class. A last row beyond ``prod(shape)`` (the bias) is left out.
+    shape : tuple of int
+        ``(rows, cols)`` of one image, ``rows * cols <= d``.
+    labels : sequence of str, optional
+        One name per class (default ``class 0``, ``class 1``, ...).
+    """
+    W = np.asarray(W, dtype=float)
+    rows, cols = (int(s) for s in shape)
+    pixels = rows * cols
+    if W.ndim != 2 or W.shape[0] < pixels:
+        raise ValueError(f"weight_templates: W must have at least {pixels} rows (one per pixel "
+                         f"of a {rows} x {cols} image), received shape {W.shape}")
+    m = W.shape[1]
+    labels = list(labels) if labels is not None else [f"class {k}" for k in range(m)]
+    gap = 1
+    mosaic = np.full((rows, m * cols + (m - 1) * gap), np.nan)
+    for k in range(m):
+        left = k * (cols + gap)
+        mosaic[:, left:left + cols] = W[:pixels, k].reshape(rows, cols)
+    scale = float(np.nanmax(np.abs(mosaic))) if np.any(np.isfinite(mosaic)) else 0.0
+    scale = scale if scale > 0 else 1.0
+    ax.imshow(np.ma.masked_invalid(mosaic), cmap="RdBu_r", vmin=-scale, vmax=scale,
+              interpolation="nearest")
+    ax.set_xticks([k * (cols + gap) + (cols - 1) / 2 for k in range(m)], labels)
+    ax.tick_params(axis="x", length=0)
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title)
+    return ax

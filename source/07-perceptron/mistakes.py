@@ -64,6 +64,9 @@ MISTAKES = [
     Mistake("grad-scalar-zero", "perceptron_loss_grad",
             "return np.zeros(len(w))", "return 0.0",
             "returns the number 0 instead of a zero vector of shape (d,)"),
+    Mistake("grad-forgets-label", "perceptron_loss_grad",
+            "return -y * np.asarray(x, dtype=float)", "return -np.asarray(x, dtype=float)",
+            "differentiates as if y were always +1: the label is a constant factor of the loss"),
     # multiclass_perceptron_train
     Mistake("multiclass-ties-upward", "multiclass_perceptron_train",
             "y_hat = int(np.argmax(x_i @ W))",
@@ -76,6 +79,16 @@ MISTAKES = [
             "W = np.zeros((X.shape[1], n_classes))\n",
             "W = np.zeros((X.shape[1], n_classes)).T\n",
             "keeps one ROW per class; the shapes differ from the contract's (d, n_classes)"),
+    # one_vs_all_train
+    Mistake("ova-zero-one-labels", "one_vs_all_train",
+            "np.where(y == k, 1, -1)", "(y == k).astype(int)",
+            "relabels with 1 and 0: a label 0 makes every example a mistake that changes nothing"),
+    Mistake("ova-labels-inverted", "one_vs_all_train",
+            "np.where(y == k, 1, -1)", "np.where(y == k, -1, 1)",
+            "trains 'the rest' as the positive class, so the highest score means 'not k'"),
+    Mistake("ova-rows-per-class", "one_vs_all_train",
+            "np.column_stack(columns)", "np.vstack(columns)",
+            "stacks the weight vectors as rows, shape (n_classes, d) instead of (d, n_classes)"),
 ]
 
 # The demo's "typical-mistakes" student.
