@@ -13,6 +13,7 @@ from matplotlib.colors import ListedColormap, to_rgb
 
 __all__ = [
     "CLASS_COLORS",
+    "DIAGRAMS",
     "activation_curve",
     "decision_boundary",
     "figure_png",
@@ -23,6 +24,10 @@ __all__ = [
     "scatter_classes",
     "train_test_errors",
 ]
+
+# The diagram functions (pictures of a model or an idea, not of data): every notebook draws
+# at least one. Each diagram appended below adds its name here.
+DIAGRAMS: tuple[str, ...] = ("computational_graph",)
 
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 _MARKERS = ("o", "s", "^", "D", "v", "P")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, ROOT, notebook_path
+from conftest import ASSIGNMENTS, ROOT, autograded_part, notebook_path
 
 from course import grading, sandbox, submissions
 
@@ -100,15 +100,20 @@ for _ in range(20_000):
 }
 
 
+def _is_test(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
 def _tests_deleted(nb):
-    nb.cells = [c for c in nb.cells if not c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    nb.cells = [c for c in nb.cells if not _is_test(c)]
     return nb
 
 
 def _tests_retyped(nb):
     """Every test cell turned into markdown, as if it were prose."""
     for i, c in enumerate(nb.cells):
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        if _is_test(c):
             nb.cells[i] = nbformat.v4.new_markdown_cell(c.source, metadata=c.metadata, id=c.id)
     return nb
 
@@ -321,7 +326,9 @@ def hostile_batch(course):
     print(f"hostile batch of {len(students) + len(raw)} submissions graded in {elapsed:.1f} s")
     listener.close()
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
-    yield {"root": root, "scores": grading.read_scores(root, ASSIGNMENT), "before": before,
+    scores = {student: autograded_part(entry)
+              for student, entry in grading.read_scores(root, ASSIGNMENT).items()}
+    yield {"root": root, "scores": scores, "before": before,
            "after": _tree_hash(root), "listener": listener, "canary": canary,
            "leftover": left.stdout.split(), "log": log, "elapsed": elapsed,
            "points": {name: ex["points"] for name, ex in submissions.exercises(
@@ -563,8 +570,8 @@ def test_grading_without_the_sandbox_must_be_asked_for_and_is_reported(course):
     assert "graded WITHOUT the sandbox" in log
     nb = submissions.read(notebook_path(root / "autograded" / "unsandboxed", ASSIGNMENT))
     assert nb.metadata["course_grading"]["sandbox"] == "off"
-    scores = grading.read_scores(root, ASSIGNMENT)["unsandboxed"]
-    assert scores["score"] == scores["max_score"]
+    scores = autograded_part(grading.read_scores(root, ASSIGNMENT)["unsandboxed"])
+    assert scores["score"] == scores["max_score"] > 0
 
 
 def test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start(course):
