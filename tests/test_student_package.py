@@ -113,6 +113,9 @@ def _probes() -> dict[str, list[tuple]]:
         "swiglu": [(X, W, r.normal(size=(3, 4)), r.normal(size=4), r.normal(size=4))],
         "input_gradient_norm": [(lambda v: (v > 0).astype(float), 3, 4,
                                  np.random.default_rng(0))],
+        "sigmoid_grad_from_output": [(np.array([0.1, 0.5, 0.9, 0.25]),)],
+        "tanh_grad_from_output": [(np.array([-0.8, 0.0, 0.3, 0.95]),)],
+        "prelu_backward": [(x, 0.25, x[::-1] + 0.5)],
         # 04
         "forward_difference": [(f_sc, 0.7, 1e-4)], "central_difference": [(f_sc, 0.7, 1e-4)],
         "numerical_gradient": [(f_arr, W.copy()), (f_arr, W.copy(), 1e-5), (f_arr, x.copy())],

@@ -22,6 +22,20 @@ MISTAKES = [
     Mistake("sigmoid-grad-tanh-formula", "sigmoid_grad",
             "return s * (1.0 - s)", "return 1.0 - s**2",
             "mixes up the sigmoid's derivative with tanh's, 1 - f**2"),
+    # sigmoid_grad_from_output
+    Mistake("sigmoid-from-output-sign", "sigmoid_grad_from_output",
+            "return s * (1.0 - s)", "return s * (s - 1.0)",
+            "keeps one of the two minus signs of the path (from 1/d and from -x) and loses the other"),
+    Mistake("sigmoid-from-output-sigmoid-again", "sigmoid_grad_from_output",
+            "return s * (1.0 - s)",
+            "z = 1.0 / (1.0 + np.exp(-s))\n    return z * (1.0 - z)",
+            "treats the output s as if it were x and applies the sigmoid to it again"),
+    Mistake("sigmoid-from-output-tanh-formula", "sigmoid_grad_from_output",
+            "return s * (1.0 - s)", "return 1.0 - s**2",
+            "borrows tanh's derivative instead of deriving the sigmoid's"),
+    Mistake("sigmoid-from-output-no-exp-factor", "sigmoid_grad_from_output",
+            "return s * (1.0 - s)", "return s * s",
+            "drops the local derivative of the exp node (de/du = e, not 1): 1/d^2 = s^2"),
     # tanh_from_sigmoid
     Mistake("tanh-sigmoid-of-x", "tanh_from_sigmoid",
             "-2.0 * x", "-x", "uses sigmoid(x) instead of sigmoid(2x), which gives tanh(x / 2)"),
@@ -32,6 +46,15 @@ MISTAKES = [
     Mistake("tanh-grad-not-squared", "tanh_grad",
             "return 1.0 - np.tanh(x) ** 2", "return 1.0 - np.tanh(x)",
             "writes 1 - tanh instead of 1 - tanh**2"),
+    # tanh_grad_from_output
+    Mistake("tanh-from-output-no-inner-factor", "tanh_grad_from_output",
+            "return 1.0 - t**2", "return 0.5 * (1.0 - t**2)",
+            "forgets the slope 2 of the inner function w = 2x"),
+    Mistake("tanh-from-output-sigmoid-formula", "tanh_grad_from_output",
+            "return 1.0 - t**2", "return t * (1.0 - t)",
+            "reuses the sigmoid's expression s (1 - s) with t in place of s"),
+    Mistake("tanh-from-output-sign", "tanh_grad_from_output",
+            "return 1.0 - t**2", "return t**2 - 1.0", "flips the sign of the whole derivative"),
     # relu
     Mistake("relu-in-place", "relu",
             "x = np.asarray(x, dtype=float)\n    return np.maximum(x, 0.0)",
@@ -64,6 +87,26 @@ MISTAKES = [
     Mistake("elu-grad-positive-side", "elu_grad",
             "return np.where(x >= 0, 1.0, left)", "return np.where(x >= 0, x, left)",
             "returns x (the function) instead of 1 (its slope) for x >= 0"),
+    Mistake("elu-grad-returns-function", "elu_grad",
+            "left = alpha * np.exp(np.minimum(x, 0.0))", "left = alpha * np.expm1(np.minimum(x, 0.0))",
+            "returns the left piece alpha (e^x - 1) itself, not its slope"),
+    Mistake("elu-grad-forgets-alpha", "elu_grad",
+            "left = alpha * np.exp(", "left = np.exp(",
+            "drops the constant factor alpha when differentiating the left piece"),
+    # prelu_backward
+    Mistake("prelu-da-not-summed", "prelu_backward",
+            "da = float(np.sum(dh * np.where(neg, x, 0.0)))", "da = dh * np.where(neg, x, 0.0)",
+            "returns one da per unit: forgets that the single shared a collects every unit's share"),
+    Mistake("prelu-da-counts-positive-side", "prelu_backward",
+            "da = float(np.sum(dh * np.where(neg, x, 0.0)))", "da = float(np.sum(dh * x))",
+            "counts the units with x >= 0 in da, where h = x does not depend on a"),
+    Mistake("prelu-da-forgets-dh", "prelu_backward",
+            "da = float(np.sum(dh * np.where(neg, x, 0.0)))",
+            "da = float(np.sum(np.where(neg, x, 0.0)))",
+            "returns the local slope in a, without the upstream gradient dh"),
+    Mistake("prelu-dx-relu-slope", "prelu_backward",
+            "dx = dh * np.where(neg, a, 1.0)", "dx = dh * np.where(neg, 0.0, 1.0)",
+            "uses relu's slope for dx: 0 instead of a on the negative side"),
     # gelu
     Mistake("gelu-uses-tanh-form", "gelu",
             "cdf = 0.5 * erfc(-x / np.sqrt(2.0))  # Phi(x)",
@@ -80,6 +123,9 @@ MISTAKES = [
     Mistake("gelu-grad-no-product-rule", "gelu_grad",
             "return cdf + x * pdf", "return cdf",
             "differentiates x Phi(x) as Phi(x), forgetting the product rule"),
+    Mistake("gelu-grad-forgets-x", "gelu_grad",
+            "return cdf + x * pdf", "return cdf + pdf",
+            "loses the factor x of the product rule's second term"),
     # swish
     Mistake("swish-ignores-beta", "swish",
             "np.logaddexp(0.0, -beta * x)", "np.logaddexp(0.0, -x)",
@@ -113,4 +159,5 @@ MISTAKES = [
 ]
 
 # The demo's "typical-mistakes" student.
-DEMO = ["sigmoid-naive-overflow", "relu-grad-zero-at-zero", "gelu-uses-tanh-form"]
+DEMO = ["sigmoid-naive-overflow", "sigmoid-from-output-sign", "relu-grad-zero-at-zero",
+        "prelu-da-not-summed", "gelu-uses-tanh-form"]
