@@ -53,6 +53,9 @@ def verdict(scores: dict[str, dict], reference: str = REFERENCE, blank: str = BL
             why: dict[str, str] | None = None) -> str | None:
     """Why the witnesses' scores (``grading.read_scores``) show a broken grader, or None.
 
+    The reference must earn every autograded point (its written answers wait for a person,
+    as anyone's do); the blank must earn nothing at all.
+
     ``why`` may give each witness's grading failure, to say instead of a missing score."""
     problems = []
     for student, want in ((reference, "full marks"), (blank, "zero")):
@@ -61,7 +64,13 @@ def verdict(scores: dict[str, dict], reference: str = REFERENCE, blank: str = BL
             cause = (why or {}).get(student) or "it has no autograder score"
             problems.append(f"the {student} witness was not graded: {cause}")
             continue
-        got, full = entry["score"], entry["max_score"]
+        # the autograder's part: written answers wait for a person (the blank's, unanswered,
+        # are an automatic 0 and count)
+        cells = entry["cells"]
+        got = sum(score for score, _ in cells.values())
+        full = sum(top for _, top in cells.values())
+        if want == "zero":
+            got += sum(score or 0.0 for score, _ in entry.get("written", {}).values())
         if (want == "full marks" and got != full) or (want == "zero" and got != 0):
             lost = sorted(cell for cell, (score, top) in entry["cells"].items()
                           if (score != top if want == "full marks" else score != 0))

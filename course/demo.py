@@ -7,9 +7,12 @@
 3. ``nbgrader autograde`` grades them into the course's gradebook: ``reference`` and
    ``blank`` first, as the canary's witnesses (full marks and zero, or the demo stops, see
    :mod:`course.canary`), then the others;
-4. ``nbgrader generate_feedback`` writes HTML feedback to ``feedback/``;
-5. ``nbgrader export`` writes the grades to CSV;
-6. a table of students by assignment is printed.
+4. the demo's instructor grades the written answers: an answer identical to the model
+   answer of ``source/`` gets full marks, as a grader would give in nbgrader's formgrader
+   (the same gradebook call its grading API makes); any other answer waits for a person;
+5. ``nbgrader generate_feedback`` writes HTML feedback to ``feedback/``;
+6. ``nbgrader export`` writes the grades to CSV;
+7. a table of students by assignment is printed.
 """
 
 from __future__ import annotations
@@ -67,8 +70,40 @@ def autograde_with_canary(root: Path, assignment: str, log: Path) -> dict[str, d
     return grading.read_scores(root, assignment)
 
 
+def grade_model_answers(root: Path, assignment: str) -> dict[str, list[str]]:
+    """Give full marks to every written answer of ``assignment`` that is, word for word, the
+    model answer of ``source/``; leave the others to a person. Returns, per student, the
+    written answers still to grade.
+
+    A grade is set as nbgrader's formgrader sets one (``manual_score`` on the gradebook's
+    grade, which then needs no more manual grading), so the formgrader shows it as graded by
+    hand. The text compared is the student's autograded notebook's."""
+    from course.gradebook import to_grade
+
+    model = {gid: w["answer"].strip() for gid, w in submissions.written(
+        submissions.read(submissions.notebook_path(root / "source", assignment))).items()}
+    waiting: dict[str, list[str]] = {}
+    with grading._gradebook(root) as gb:
+        for sub in gb.assignment_submissions(assignment):
+            pending = to_grade(sub)
+            if not pending:
+                continue
+            path = submissions.notebook_path(root / "autograded" / sub.student_id, assignment)
+            answers = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source.strip()
+                       for c in submissions.read(path).cells} if path.is_file() else {}
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.name in pending and answers.get(grade.name) == model.get(grade.name):
+                        grade.manual_score = grade.max_score
+                        grade.needs_manual_grade = False
+            gb.db.commit()
+            waiting[sub.student_id] = to_grade(sub)
+    return {s: w for s, w in waiting.items() if w}
+
+
 def format_table(scores: dict[str, dict[str, dict]], asgs: list[str]) -> str:
-    """Students by assignment, ``score / max`` in each cell, and a total column."""
+    """Students by assignment, ``score / max`` in each cell, and a total column; ``*`` marks
+    a score with written answers still to grade (counted 0 until they are)."""
     students = [s for s in STUDENTS if any(s in scores[a] for a in asgs)]
     students += sorted({s for a in asgs for s in scores[a]} - set(students))
     width = max([len("student")] + [len(s) for s in students]) + 2
@@ -87,7 +122,8 @@ def format_table(scores: dict[str, dict[str, dict]], asgs: list[str]) -> str:
                 row += "not graded".rjust(c)
                 continue
             got += entry["score"]
-            row += f"{entry['score']:g} / {entry['max_score']:g}".rjust(c)
+            mark = "*" if entry.get("to_grade") else ""
+            row += f"{mark}{entry['score']:g} / {entry['max_score']:g}".rjust(c)
         lines.append(row + f"{got:g} / {out_of:g}".rjust(15))
     return "\n".join(lines)
 
@@ -122,7 +158,9 @@ def run(root: Path, only: list[str] | None = None) -> int:
             elif step == "submit":
                 make_submissions(root, a)
             elif step == "autograde":
-                scores[a] = autograde_with_canary(root, a, log)
+                autograde_with_canary(root, a, log)
+                grade_model_answers(root, a)
+                scores[a] = grading.read_scores(root, a)
             elif step == "feedback":
                 grading.nbgrader(["generate_feedback", a, "--force"], root, log=log)
             else:
@@ -143,6 +181,10 @@ def run(root: Path, only: list[str] | None = None) -> int:
     print()
     print(format_table(scores, asgs))
     print()
+    waiting = sum(len(e.get("to_grade", [])) for a in asgs for e in scores[a].values())
+    if waiting:
+        print(f"* {waiting} written answers wait for a grader: `nbgrader formgrader`, or "
+              f"`python -m course report ASSIGNMENT` lists them\n")
     print(f"grades CSV:  {csv}")
     print(f"feedback:    {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
     for a in asgs:

@@ -149,8 +149,10 @@ def run(root: Path, only: list[str] | None = None, db_url: str | None = None,
         check("sandbox", False, "no bubblewrap")
         check("kernel's course", False, "no sandbox")
     check("gradebook", *_gradebook(root, db_url))
+    from course.sandbox import sandbox_bounds
+
     for name, value, how in sandbox_bounds(config):
-        out(f"      bound {name:<16} {value:<12} {how}")
+        out(f"      bound {name:<26} {value:<12} {how}")
     asgs = demo.assignments(root)
     unknown = sorted(set(only or []) - set(asgs))
     if unknown:
@@ -160,15 +162,3 @@ def run(root: Path, only: list[str] | None = None, db_url: str | None = None,
         check(f"canary {assignment}", *_canary(root, assignment))
     out(f"{'all checks passed' if not failed else f'{failed} check(s) failed'}")
     return 1 if failed else 0
-
-
-def sandbox_bounds(config) -> list[tuple[str, str, str]]:
-    """The sandbox's bounds as configured: ``course.sandbox.sandbox_bounds`` if it exists,
-    else the kernel manager's limits."""
-    from course import sandbox
-
-    if hasattr(sandbox, "sandbox_bounds"):
-        return sandbox.sandbox_bounds(config)
-    km = sandbox.SandboxedKernelManager(config=config)
-    return [(name, str(getattr(km, name)), "rlimit in the sandbox")
-            for name in ("memory_bytes", "cpu_seconds", "max_processes", "max_file_bytes")]

@@ -6,6 +6,8 @@ nbgrader's CSV export sums whatever the gradebook holds, so a submission whose g
 columns, quoted as CSV, plus ``status``:
 
 * ``graded``: the scores, as nbgrader computes them;
+* ``written answers to grade``: autograded, but some written answers wait for a person;
+  the scores count them 0 until then;
 * ``not graded``: the submission exists but was not scored; its score cells are empty;
 * ``no submission``: nothing was submitted, and nbgrader's 0 stands.
 """
@@ -17,7 +19,7 @@ import csv
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from course.gradebook import autograded
+from course.gradebook import autograded, to_grade
 
 __all__ = ["COLUMNS", "CsvExport"]
 
@@ -60,7 +62,9 @@ class CsvExport(ExportPlugin):
             if autograded(submission):
                 penalty = submission.late_submission_penalty
                 row.update(raw_score=submission.score, late_submission_penalty=penalty,
-                           score=max(0.0, submission.score - penalty), status="graded")
+                           score=max(0.0, submission.score - penalty),
+                           status="written answers to grade" if to_grade(submission)
+                           else "graded")
             else:
                 row.update(raw_score="", late_submission_penalty="", score="",
                            status="not graded")

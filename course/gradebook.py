@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
 __all__ = ["ForgetAutoGrades", "SaveAutoGradesAtOnce", "autograded", "db_url",
-           "default_db_url"]
+           "default_db_url", "is_written", "to_grade"]
 
 
 def default_db_url(root: Path) -> str:
@@ -78,10 +78,23 @@ class SaveAutoGradesAtOnce(SaveAutoGrades):
 
 def autograded(submission) -> bool:
     """Has the autograder scored every code cell of this submitted assignment? A submission
-    whose grading failed, or is under way, or whose worker was killed, has not."""
+    whose grading failed, or is under way, or whose worker was killed, has not. (Written
+    answers are not the autograder's: see :func:`to_grade`.)"""
     grades = [g for nb in submission.notebooks for g in nb.grades]
-    code = [g for g in grades if g.cell.cell_type == "code"]
+    code = [g for g in grades if not is_written(g)]
     return bool(grades) and all(g.auto_score is not None for g in code)
+
+
+def is_written(grade) -> bool:
+    """Is this grade a written answer (a markdown answer cell that a person grades)?"""
+    return grade.cell.cell_type != "code"
+
+
+def to_grade(submission) -> list[str]:
+    """The written answers of this submitted assignment still waiting for a person's grade:
+    answered (nbgrader gave no automatic zero for an untouched cell) and not graded by hand."""
+    return [g.name for nb in submission.notebooks for g in nb.grades
+            if is_written(g) and g.manual_score is None and g.auto_score is None]
 
 
 class ForgetAutoGrades(NbGraderPreprocessor):

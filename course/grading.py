@@ -86,21 +86,32 @@ def read_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[
     own, or the one at ``db_url``).
 
     Returns ``{student: {"score": float, "max_score": float, "graded": bool,
-    "cells": {grade_id: (score, max_score)}}}``; ``graded`` is False for a submission the
-    autograder has not scored (its grading failed or never finished): its ``score`` is then
-    no grade at all, whatever nbgrader's sum says.
+    "cells": {grade_id: (score, max_score)}, "written": {grade_id: (score, max_score)},
+    "to_grade": [grade_id, ...]}}``. ``cells`` holds the autograded test cells; ``written``
+    the written answers, graded by a person (``score`` is None while one waits, and
+    ``to_grade`` lists those); ``score`` is nbgrader's sum, in which a written answer still
+    to grade counts 0. ``graded`` is False for a submission the autograder has not scored
+    (its grading failed or never finished): its ``score`` is then no grade at all, whatever
+    nbgrader's sum says.
     """
-    from course.gradebook import autograded
+    from course.gradebook import autograded, is_written, to_grade
 
     out: dict[str, dict] = {}
     with _gradebook(root, db_url) as gb:
         for sub in gb.assignment_submissions(assignment):
+            waiting = to_grade(sub)
             cells: dict[str, tuple[float, float]] = {}
+            written: dict[str, tuple[float | None, float]] = {}
             for nb in sub.notebooks:
                 for grade in nb.grades:
-                    cells[grade.name] = (float(grade.score), float(grade.max_score))
+                    if is_written(grade):
+                        score = None if grade.name in waiting else float(grade.score)
+                        written[grade.name] = (score, float(grade.max_score))
+                    else:
+                        cells[grade.name] = (float(grade.score), float(grade.max_score))
             out[sub.student_id] = {"score": float(sub.score), "max_score": float(sub.max_score),
-                                   "graded": autograded(sub), "cells": cells}
+                                   "graded": autograded(sub), "cells": cells,
+                                   "written": written, "to_grade": waiting}
     return out
 
 

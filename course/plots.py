@@ -13,6 +13,7 @@ from matplotlib.colors import ListedColormap, to_rgb
 
 __all__ = [
     "CLASS_COLORS",
+    "DIAGRAMS",
     "activation_curve",
     "decision_boundary",
     "figure_png",
@@ -23,6 +24,10 @@ __all__ = [
     "scatter_classes",
     "train_test_errors",
 ]
+
+# The diagram functions (pictures of a model or an idea, not of data): every notebook draws
+# at least one. Each diagram appended below adds its name here.
+DIAGRAMS: tuple[str, ...] = ("computational_graph",)
 
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 _MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -400,6 +405,104 @@ def computational_graph(ax, nodes: dict, edges, *, shaded=(), title: str | None 
     ys = [y for _, y, _ in nodes.values()]
     ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
     ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# -- 01-linearity-xor and 02-feature-maps: a layered network ---------------------------------
+
+__all__ += ["network_diagram"]
+DIAGRAMS += ("network_diagram",)
+
+
+def network_diagram(ax, layer_sizes, *, labels=None, weights=None, units=None, fixed=(),
+                    max_units: int = 6, title: str | None = None):
+    """A layered network: one column of unit circles per layer, every unit joined to every unit
+    of the next layer, the layer's name and shape below it and each weight matrix above its
+    group of edges.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    layer_sizes : sequence of int, each >= 1
+        Units per layer, input first (``[2, 2, 1]`` for two inputs, two hidden units, one
+        output). A layer wider than ``max_units`` is drawn as ``max_units - 1`` circles, a
+        vertical ellipsis, and its last unit.
+    labels : sequence of str, optional
+        One per layer, written below it, e.g. ``["X (t, 2)", "H (t, 2)", "y (t,)"]``.
+    weights : sequence of str or None, optional
+        One per gap between two layers, written above its edges, e.g. ``["W (2, 2)",
+        "U (2, 1)"]``; None leaves a gap unlabelled.
+    units : sequence of sequences of str, optional
+        Text inside each drawn circle, one sequence per layer (as many entries as circles
+        drawn: ``min(size, max_units)``).
+    fixed : iterable of int
+        Gaps (0 for the first) whose edges are fixed, not learned: drawn dashed and grey.
+    max_units : int, >= 2
+
+    Returns
+    -------
+    ax
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Circle
+
+    sizes = [int(n) for n in layer_sizes]
+    if not sizes or min(sizes) < 1:
+        raise ValueError("network_diagram: give at least one layer, each of at least one unit")
+    if max_units < 2:
+        raise ValueError("network_diagram: max_units must be at least 2")
+    gaps = len(sizes) - 1
+    if labels is not None and len(labels) != len(sizes):
+        raise ValueError(f"network_diagram: {len(labels)} labels for {len(sizes)} layers")
+    if weights is not None and len(weights) != gaps:
+        raise ValueError(f"network_diagram: {len(weights)} weight labels for {gaps} gaps "
+                         "between layers")
+    shown = [min(n, max_units) for n in sizes]
+    if units is not None and [len(u) for u in units] != shown:
+        raise ValueError(f"network_diagram: units must give {shown} texts per layer")
+    fixed = set(fixed)
+    radius, dx, dy = 0.22, 2.6, 0.75
+
+    def ys(k):  # the centres of layer k's drawn units, top first, centred on 0
+        n = shown[k]
+        offsets = (np.arange(n) - (n - 1) / 2) * dy
+        if sizes[k] > max_units:  # leave a slot for the ellipsis before the last unit
+            offsets = (np.arange(n + 1) - n / 2) * dy
+            offsets = np.concatenate([offsets[:n - 1], offsets[n:]])
+        return -offsets
+
+    centres = [[(k * dx, float(y)) for y in ys(k)] for k in range(len(sizes))]
+    top = max(y for layer in centres for _, y in layer)
+    bottom = min(y for layer in centres for _, y in layer)
+    for k in range(gaps):
+        segments = [(a, b) for a in centres[k] for b in centres[k + 1]]
+        is_fixed = k in fixed
+        ax.add_collection(LineCollection(
+            segments, colors="0.6" if is_fixed else "0.35", linewidths=0.9,
+            linestyles="--" if is_fixed else "-", zorder=1))
+        if weights is not None and weights[k]:
+            ax.text((k + 0.5) * dx, top + radius + 0.15, weights[k], ha="center", va="bottom",
+                    fontsize=9, color="0.45" if is_fixed else "0.1",
+                    style="italic" if is_fixed else "normal", zorder=4)
+    for k, layer in enumerate(centres):
+        edge = CLASS_COLORS[0] if 0 < k < gaps else "black"
+        for i, (x, y) in enumerate(layer):
+            ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor=edge,
+                                linewidth=1.4, zorder=2))
+            if units is not None and units[k][i]:
+                ax.text(x, y, units[k][i], ha="center", va="center", fontsize=8, zorder=3)
+        if sizes[k] > max_units:
+            ax.text(k * dx, (layer[-2][1] + layer[-1][1]) / 2, "\u22ee", ha="center",
+                    va="center", fontsize=12, zorder=3)
+        if labels is not None and labels[k]:
+            ax.text(k * dx, bottom - radius - 0.15, labels[k], ha="center", va="top",
+                    fontsize=9, zorder=4)
+    ax.set_xlim(-1.0, gaps * dx + 1.0)
+    ax.set_ylim(bottom - radius - 0.75, top + radius + 0.75)
+    ax.set_aspect("equal")
     ax.set_axis_off()
     if title:
         ax.set_title(title)

@@ -15,6 +15,10 @@ failed (a grader failure leaves no score, see :mod:`course.grader.errors`), or i
 grading worker was killed before it committed: counting it as zero would pull every pass
 rate down, so it is left out of the statistics and listed as not graded yet.
 
+Written answers (markdown answer cells that a person grades in the formgrader) are no
+exercise: the page lists apart, per question, the students whose answer still waits for a
+grade; until then it counts 0 in their score, as in nbgrader's own sums.
+
 Student ids and failure reasons are written by students: everything on the page is escaped.
 """
 
@@ -30,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from course import grading, plots, submissions
-from course.gradebook import autograded
+from course.gradebook import autograded, to_grade
 from course.gradebook import db_url as course_db_url
 
 __all__ = [
@@ -85,6 +89,7 @@ class StudentRow:
     score: float
     max_score: float
     failing: list[str]  # exercises not passed, in notebook order
+    to_grade: list[str] = field(default_factory=list)  # written answers waiting for a person
 
     @property
     def percent(self) -> float:
@@ -100,6 +105,17 @@ class ClassReport:
     exercises: list[ExerciseStats]
     students: list[StudentRow]  # graded submissions, by student id
     not_graded: list[str]  # student ids
+    # written question (grade_id) -> (points, title)
+    questions: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> dict[str, list[str]]:
+        """Each written question -> the students whose answer to it still waits for a grade."""
+        out: dict[str, list[str]] = {q: [] for q in self.questions}
+        for row in self.students:
+            for q in row.to_grade:
+                out.setdefault(q, []).append(row.student)
+        return {q: who for q, who in out.items() if who}
 
     @property
     def percents(self) -> list[float]:
@@ -167,7 +183,7 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
         raise ReportError(f"no nbgrader_config.py in {root}: pass --root the course folder")
     _check_gradebook(root, course_db_url(root, db_url))
 
-    graded: dict[str, tuple[float, float, dict[str, tuple[float, float]]]] = {}
+    graded: dict[str, tuple[float, float, dict[str, tuple[float, float]], list[str]]] = {}
     not_graded: list[str] = []
     with grading._gradebook(root, db_url) as gb:
         try:
@@ -183,13 +199,15 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
                 not_graded.append(sub.student_id)
                 continue
             cells = {g.name: (float(g.score), float(g.max_score)) for g in grades}
-            graded[sub.student_id] = (float(sub.score), float(sub.max_score), cells)
+            graded[sub.student_id] = (float(sub.score), float(sub.max_score), cells,
+                                      to_grade(sub))
 
     source = submissions.notebook_path(root / "source", assignment)
     if not source.is_file():
         raise ReportError(f"no source notebook {source}: the exercises are read from it")
     try:
-        layout = submissions.exercises(submissions.read(source))
+        source_nb = submissions.read(source)
+        layout = submissions.exercises(source_nb)
     except ValueError as exc:  # a test cell named after no graded function
         raise ReportError(f"{source}: {exc}") from None
     exercises = [ExerciseStats(name, float(ex["points"]), list(ex["tests"]))
@@ -197,7 +215,7 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
     reason_counts: dict[str, Counter[str]] = {ex.name: Counter() for ex in exercises}
     students = []
     for student in sorted(graded):
-        score, max_score, cells = graded[student]
+        score, max_score, cells, waiting = graded[student]
         reasons = None  # read the notebook only for a student who failed something
         failing = []
         for ex in exercises:
@@ -217,11 +235,13 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
                 reasons = _failures(root, student, assignment)
             # each student counts once per reason, however many of the tests it broke
             reason_counts[ex.name].update({_first_line(reasons[t]) for t in failed if t in reasons})
-        students.append(StudentRow(student, score, max_score, failing))
+        students.append(StudentRow(student, score, max_score, failing, waiting))
     for ex in exercises:
         ex.reasons = reason_counts[ex.name].most_common(REASONS_SHOWN)
+    questions = {q: (w["points"], w["question"])
+                 for q, w in submissions.written(source_nb).items()}
     return ClassReport(assignment, datetime.datetime.now().replace(microsecond=0), exercises,
-                       students, sorted(not_graded))
+                       students, sorted(not_graded), questions)
 
 
 # ------------------------------------------------------------------------------------------
@@ -366,8 +386,31 @@ def _student_rows(report: ClassReport) -> str:
         rows.append(f"<tr><td class=\"student\">{_e(s.student)}</td>"
                     f"<td class=\"num\">{s.score:g}</td>"
                     f"<td class=\"num\">{s.max_score:g}</td>"
-                    f"<td class=\"num\">{s.percent:.0f}%</td><td>{failing}</td></tr>")
+                    f"<td class=\"num\">{s.percent:.0f}%</td>"
+                    f"<td class=\"num\">{len(s.to_grade) or ''}</td><td>{failing}</td></tr>")
     return "\n".join(rows)
+
+
+def _written_section(report: ClassReport) -> str:
+    """The written answers still to grade, per question, apart from the scores."""
+    if not report.questions:
+        return ""
+    waiting = report.waiting
+    if not waiting:
+        return (f"<h2>Written answers</h2>\n<p>All written answers of the "
+                f"{len(report.questions)} questions are graded.</p>")
+    rows = []
+    for q, who in waiting.items():
+        points, title = report.questions.get(q, (0.0, ""))
+        rows.append(f"<tr><td>{_e(title or q)} <code>{_e(q)}</code></td>"
+                    f"<td class=\"num\">{points:g}</td><td class=\"num\">{len(who)}</td>"
+                    f"<td>{_e(', '.join(who))}</td></tr>")
+    body = "\n".join(rows)
+    return ("<h2>Written answers to grade</h2>\n<p>Not scores: these answers wait for a "
+            "person (<code>nbgrader formgrader</code>) and count 0 in the scores above until "
+            "then.</p>\n<table>\n<thead><tr><th>Question</th><th class=\"num\">Points</th>"
+            "<th class=\"num\">Answers</th><th>Students</th></tr></thead>\n<tbody>\n"
+            f"{body}\n</tbody>\n</table>")
 
 
 def render_html(report: ClassReport) -> str:
@@ -376,6 +419,7 @@ def render_html(report: ClassReport) -> str:
     mean = f"{statistics.fmean(percents):.0f}%" if percents else "\u2013"
     median = f"{statistics.median(percents):.0f}%" if percents else "\u2013"
     title = f"Grade report: {_e(report.assignment)}"
+    written = _written_section(report)
     if report.not_graded:
         waiting = ("<h2>Not graded yet</h2>\n<p>Left out of every number above: no grade of "
                    "these submissions has an autograder score.</p>\n<ul>"
@@ -400,6 +444,7 @@ def render_html(report: ClassReport) -> str:
 <li><b>{mean}</b>mean score</li>
 <li><b>{median}</b>median score</li>
 <li><b>{report.max_score:g}</b>points</li>
+<li><b>{sum(len(w) for w in report.waiting.values())}</b>written answers to grade</li>
 </ul>
 <h2>Scores</h2>
 <img src="scores.png" alt="Histogram of the total scores in percent of the maximum">
@@ -415,11 +460,13 @@ def render_html(report: ClassReport) -> str:
 <h2>Students</h2>
 <table>
 <thead><tr><th>Student</th><th class="num">Score</th><th class="num">Max</th>
-<th class="num">%</th><th>Failing exercises</th></tr></thead>
+<th class="num">%</th><th class="num">Written to grade</th><th>Failing exercises</th></tr>
+</thead>
 <tbody>
 {_student_rows(report)}
 </tbody>
 </table>
+{written}
 {waiting}
 </body>
 </html>

@@ -12,12 +12,16 @@ The kernel of a sandboxed notebook
   environment and the ``course`` package, and its own submission folder, also
   read-only; nothing else of the course: not ``source/``, not the gradebook, not
   the other students' folders, not the exchange, not the grader's home;
-* writes only to a private ``/tmp`` (its ``HOME`` is ``/tmp/home``);
+* writes only to a private ``/tmp`` (its ``HOME`` is ``/tmp/home``), a tmpfs of bounded
+  size; the folder of its sockets is closed to it once it has started;
 * has no network, not even the host's loopback (its own network namespace), and
   talks to the grader through Unix sockets in a folder bound in for it;
 * runs in its own PID namespace as an unprivileged uid, so every process it
-  starts dies with it, and under limits on memory, CPU time, processes and
-  file size;
+  starts dies with it, and under limits on its address space, CPU time,
+  processes, file size and open files, and, where the machine offers control
+  groups, in a group of its own bounding the memory, the CPU share and the
+  processes of the whole sandbox (:mod:`course.grader.cgroup`): every bound is
+  listed by :func:`sandbox_bounds` and audited in ``docs/grading-security.md``;
 * has its output capped per cell and per notebook, with a visible note.
 
 If the sandbox cannot start, grading of the notebook fails with a message saying
@@ -43,8 +47,9 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, CaselessStrEnum, Enum, Integer, Unicode
+from traitlets import Bool, CaselessStrEnum, Enum, Float, Integer, Unicode
 
+from course.grader import cgroup
 from course.grader.errors import GraderFailure
 from course.judge import JudgeError, KernelStopped, Session
 
@@ -107,15 +112,18 @@ def _readonly_paths() -> list[str]:
 
 def sandbox_command(kernel_cmd: list[str], *, cwd: str, socket_dir: str, limits: dict,
                     mpl_cache: str | None = None, bwrap: str = BWRAP,
-                    threads: int = 1) -> list[str]:
-    """Wrap ``kernel_cmd`` (``python -m ipykernel_launcher -f ...``) in bubblewrap."""
+                    threads: int = 1, tmp_bytes: int = 256 * 1024**2) -> list[str]:
+    """Wrap ``kernel_cmd`` (``python -m ipykernel_launcher -f ...``) in bubblewrap. The
+    private ``/tmp`` holds at most ``tmp_bytes`` (it is RAM, outside any address space)."""
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
             # the entry point drops to an unprivileged uid before the kernel starts
             "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     for d in SYSTEM_DIRS:
         args += ["--ro-bind-try", d, d]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home"]
+    # /dev's shm folder stays root's: no POSIX shared memory for the kernel's uid
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmp_bytes), "--tmpfs", "/tmp",
+             "--dir", "/tmp/home"]
     binds = [("--ro-bind", p, p) for p in _readonly_paths()]
     binds += [("--ro-bind", cwd, cwd), ("--bind", socket_dir, socket_dir)]
     if mpl_cache and Path(mpl_cache).is_dir():
@@ -163,6 +171,18 @@ class SandboxedKernelManager(AsyncKernelManager):
     cpu_seconds = Integer(900, config=True, help="CPU time limit of the kernel, in seconds")
     max_processes = Integer(64, config=True, help="processes and threads of the sandbox uid")
     max_file_bytes = Integer(64 * 1024**2, config=True, help="largest file the kernel may write")
+    max_open_files = Integer(256, config=True, help="open file descriptors of each process")
+    tmp_bytes = Integer(256 * 1024**2, config=True,
+                        help="size of the sandbox's private /tmp (a tmpfs: RAM that no "
+                             "address-space limit counts)")
+    cgroup = Enum(["auto", "required", "off"], default_value="auto", config=True,
+                  help="a control group per sandbox: 'auto' where the machine offers one, "
+                       "'required' fails grading (a grader failure) where it does not")
+    cgroup_memory_bytes = Integer(3 * 1024**3, config=True,
+                                  help="memory of the whole sandbox (kernel, its children, its "
+                                       "/tmp, shared memory, pipes), in its control group")
+    cpus = Float(1.0, config=True,
+                 help="CPU share of the whole sandbox, in cores, in its control group")
     threads = Integer(1, config=True,
                       help="BLAS/OpenMP threads of the kernel: graders run kernels side by side, "
                            "one per core, and the course's matrices are small")
@@ -181,7 +201,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         os.chmod(self.connection_file, 0o644)
         limits = {"memory": self.memory_bytes, "cpu": self.cpu_seconds,
                   "nproc": self.max_processes, "fsize": self.max_file_bytes,
-                  "uid": random.randint(200_000, 299_999)}
+                  "nofile": self.max_open_files, "uid": random.randint(200_000, 299_999)}
         try:
             import matplotlib
 
@@ -190,7 +210,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             mpl_cache = None
         cmd = sandbox_command(kernel_cmd, cwd=str(kw.get("cwd") or os.getcwd()),
                               socket_dir=self._socket_dir, limits=limits, mpl_cache=mpl_cache,
-                              bwrap=self.bwrap, threads=self.threads)
+                              bwrap=self.bwrap, threads=self.threads, tmp_bytes=self.tmp_bytes)
+        cmd = self._in_cgroup(cmd)
         # The kernel's own stdout and stderr (not its cells' output, which travels as
         # messages) go to a file beside its sockets, removed with them: ipykernel's start-up
         # notice, or a student writing to file descriptor 1 or 2, never reach the grader's
@@ -202,6 +223,35 @@ class SandboxedKernelManager(AsyncKernelManager):
             log.close()  # the kernel process holds its own descriptors
 
     last_log = ""  # the end of the kernel's own stdout/stderr, kept when its folder goes
+    _group: cgroup.Cgroup | None = None
+
+    def cgroup_limits(self) -> cgroup.Limits:
+        # a few more processes than the kernel's uid may have: bubblewrap's own
+        return cgroup.Limits(memory_bytes=self.cgroup_memory_bytes, cpus=self.cpus,
+                             pids=self.max_processes + 8 if self.max_processes else 0)
+
+    def _in_cgroup(self, cmd: list[str]) -> list[str]:
+        """``cmd`` joining a control group of its own, if one is wanted and can be made."""
+        if self.cgroup == "off":
+            return cmd
+        group = cgroup.Cgroup(self.cgroup_limits())
+        try:
+            procs = group.create()
+        except cgroup.CgroupUnavailable as exc:
+            if self.cgroup == "required":
+                raise SandboxUnavailable(f"the grading sandbox cannot start: {exc} "
+                                         f"(SandboxedKernelManager.cgroup is 'required')") from exc
+            self.log.debug("no control group for the sandbox: %s", exc)
+            return cmd
+        self._group = group
+        return cgroup.join_command(procs, cmd)
+
+    def seal(self) -> None:
+        """Close the sockets' folder to the kernel: once its sockets exist, the kernel has
+        nothing more to create there, and the folder is on the host's disk."""
+        folder = getattr(self, "_socket_dir", None)
+        if folder and os.path.isdir(folder):
+            os.chmod(folder, 0o755)
 
     def kernel_log(self, limit: int = 2000) -> str:
         """The end of what the kernel process wrote to its stdout and stderr."""
@@ -218,8 +268,52 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not restart:
             self.last_log = self.kernel_log()
             shutil.rmtree(getattr(self, "_socket_dir", ""), ignore_errors=True)
+            if self._group is not None:
+                self._group.remove()
+                if self._group.folders:
+                    self.log.warning("control group %s outlived its kernel", self._group.name)
+                self._group = None
 
     cleanup_resources = _async_cleanup_resources
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} B"
+
+
+def sandbox_bounds(config) -> list[tuple[str, str, str]]:
+    """Every bound on what a sandboxed kernel may consume, as ``config`` sets it:
+    ``(name, value, how it is enforced)``, in the order of the audit table of
+    ``docs/grading-security.md``."""
+    km = SandboxedKernelManager(config=config)
+    ex = SandboxedExecute(config=config)
+    if km.cgroup == "off":
+        group = "off (SandboxedKernelManager.cgroup)"
+    else:
+        ok, why = cgroup.available()
+        group = f"{km.cgroup}: " + ("available" if ok else f"NOT available here ({why})")
+    in_group = "control group of the sandbox" if km.cgroup != "off" else "no control group"
+    return [
+        ("memory_bytes", _size(km.memory_bytes), "address space of each process (rlimit)"),
+        ("cgroup_memory_bytes", _size(km.cgroup_memory_bytes),
+         f"memory of the whole sandbox, tmpfs and shared memory included ({in_group})"),
+        ("tmp_bytes", _size(km.tmp_bytes), "size of the private /tmp tmpfs (bubblewrap --size)"),
+        ("max_file_bytes", _size(km.max_file_bytes), "largest file written (rlimit)"),
+        ("max_processes", str(km.max_processes),
+         f"processes and threads of the kernel's uid (rlimit; and {in_group})"),
+        ("max_open_files", str(km.max_open_files), "open files of each process (rlimit)"),
+        ("cpus", f"{km.cpus:g}", f"CPU share of the whole sandbox, in cores ({in_group})"),
+        ("cpu_seconds", str(km.cpu_seconds), "CPU time of each process (rlimit)"),
+        ("timeout", f"{ex.timeout} s" if ex.timeout else "none", "wall-clock time of one cell"),
+        ("notebook_timeout", f"{ex.notebook_timeout} s", "wall-clock time of one notebook"),
+        ("max_cell_output_bytes", _size(ex.max_cell_output_bytes), "output kept per cell"),
+        ("max_notebook_output_bytes", _size(ex.max_notebook_output_bytes),
+         "output kept per notebook"),
+        ("cgroup", group, "where the group's bounds come from"),
+    ]
 
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -408,6 +502,8 @@ class SandboxedExecute(Execute):
         msg_id = kc.execute("", silent=True, store_history=False,
                             user_expressions=COURSE_PROBE)
         where = kernel_course(await self.async_wait_for_reply(msg_id))
+        if hasattr(self.km, "seal"):
+            self.km.seal()  # the kernel has bound its sockets: it writes nothing more there
         want = course_package_dir()
         if os.path.realpath(where) != want:
             raise GraderFailure(f"the kernel imports the course package from {where}, not from "

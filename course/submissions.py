@@ -39,6 +39,7 @@ __all__ = [
     "reference_for",
     "reference_submission",
     "strip_solution",
+    "written",
 ]
 
 _SOLUTION_BLOCK = re.compile(
@@ -125,6 +126,26 @@ def exercises(nb) -> dict[str, dict]:
     return out
 
 
+def written(nb) -> dict[str, dict]:
+    """The written questions of a notebook: its markdown answer cells graded by a person.
+
+    Returns ``{grade_id: {"points": float, "answer": str, "question": str}}`` in notebook
+    order; ``answer`` is the cell's text (in ``source/``, the model answer; in ``release/``,
+    nbgrader's stub) and ``question`` the title of the question cell just before it (its
+    first line, without ``#`` and the "(written, N points)" tag).
+    """
+    out = {}
+    for before, cell in zip([None, *nb.cells], nb.cells):
+        m = _meta(cell)
+        if cell.cell_type == "markdown" and m.get("solution") and m.get("grade"):
+            title = (before.source.strip().splitlines() or [""])[0] if before else ""
+            title = re.sub(r"\s*\(written, [^)]*\)\s*$", "", title.lstrip("# "))
+            title = title.removeprefix("Question:").strip()
+            out[m["grade_id"]] = {"points": float(m.get("points", 0)), "answer": cell.source,
+                                  "question": title}
+    return out
+
+
 def exercise_of(grade_id: str, functions) -> str | None:
     """The function a test cell belongs to: the longest ``f`` with ``grade_id`` = ``f_...``."""
     matches = [f for f in functions if grade_id.startswith(f + "_")]
@@ -132,8 +153,7 @@ def exercise_of(grade_id: str, functions) -> str | None:
 
 
 def _solutions(source_nb) -> dict[str, str]:
-    return {_meta(c)["grade_id"]: c.source for c in source_nb.cells
-            if _meta(c).get("solution") and c.cell_type == "code"}
+    return {_meta(c)["grade_id"]: c.source for c in source_nb.cells if _meta(c).get("solution")}
 
 
 def notebook_path(folder, assignment: str) -> Path:
@@ -148,12 +168,13 @@ def reference_for(root, assignment: str):
 
 
 def reference_submission(release_nb, source_nb):
-    """The release notebook with every solution cell answered by the reference."""
+    """The release notebook with every solution cell answered by the reference: the code
+    cells by the instructor's solution, the written answers by the model answers."""
     answers = _solutions(source_nb)
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
         gid = _meta(cell).get("grade_id")
-        if _meta(cell).get("solution") and cell.cell_type == "code":
+        if _meta(cell).get("solution"):
             if gid not in answers:
                 raise ValueError(f"release cell {gid!r} has no solution cell in source")
             cell.source = strip_solution(answers[gid])

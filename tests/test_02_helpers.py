@@ -87,3 +87,66 @@ def test_the_notebooks_degree_37_fit_over_fits_as_its_prose_says():
     assert test[best] < test[0] / 5
     assert test[37] > 1e3 * test[best] and test[37] > 1e3 * train[37]
     assert np.all(test[30:] > 10 * test[best]), "held-out error is not high at every degree >= 30"
+
+
+# -- 02: held-out selection, hints, written questions, the release -----------------------------
+
+
+def _nb02(kind):
+    import nbformat
+    from conftest import ROOT, notebook_path
+
+    return nbformat.read(str(notebook_path(ROOT / kind, "02-feature-maps")), as_version=4)
+
+
+def test_the_held_out_choice_beats_the_training_error_choice_on_the_test_split():
+    """02's selection demo: the training error picks a high degree with no penalty, the
+    validation split a modest one, and only the latter does well on the untouched test split."""
+    from notebook_code import run_until
+
+    ns = run_until("02-feature-maps", "code-20-select")
+    final, mse, feats = ns["final"], ns["mse"], ns["polynomial_features_1d"]
+    test_error = {k: mse(feats(ns["x_test"], p), w, ns["y_test"]) for k, (p, _, w) in final.items()}
+    deg_train, pen_train, _ = final["training error"]
+    deg_val, _, _ = final["held-out error"]
+    assert deg_train > 19 and pen_train == 0.0  # threads through the 20 fitting points
+    assert 2 <= deg_val <= 12
+    assert test_error["held-out error"] < 2 * 0.2**2  # close to the noise level
+    assert test_error["training error"] > 1e3 * test_error["held-out error"]
+    assert ns["choices"]["held-out error"][2].shape == (38, 5)
+
+
+def test_02_hints_are_staged_and_the_release_states_no_count_or_normal_equations():
+    import ast
+    import re
+
+    from course import hints, submissions
+
+    graded = set(submissions.exercises(_nb02("source")))
+    for kind in ("source", "release"):
+        nb = _nb02(kind)
+        cells = [c for c in nb.cells
+                 if c.cell_type == "code" and c.source.startswith("hints.load(")]
+        assert len(cells) == 1
+        deck = hints.unseal(ast.parse(cells[0].source).body[0].value.args[0].value)
+        assert set(deck) <= graded and {"n_polynomial_features", "select_on_held_out",
+                                        "fit_ridge"} <= set(deck)
+        assert all(len(stages) == 3 for stages in deck.values())
+        assert "math.comb(d + degree, degree)" in deck["n_polynomial_features"][2]
+    text = re.sub(r"\s+", "", "\n".join(c.source for c in _nb02("release").cells
+                                        if not c.source.startswith("hints.load(")))
+    for spelled in [r"\binom{d+p}", "C(d+degree,degree)", "math.comb(d+degree", "(d+p)!",
+                    "Phi.T@Phi+reg", r"\Phi^\top\Phi+\text{reg}", "y/(1+reg)"]:
+        assert spelled not in text, f"the release of 02 states {spelled!r}"
+
+
+def test_02_written_questions_and_diagram():
+    from notebook_code import run_until
+
+    source = _nb02("source")
+    written = [c for c in source.cells
+               if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("written_")]
+    assert len(written) >= 3 and sum(c.metadata["nbgrader"]["points"] for c in written) == 7
+    ns = run_until("02-feature-maps", "code-02-diagram")
+    texts = {t.get_text() for t in ns["ax"].texts}
+    assert {"x (n,)", r"$\Phi$ (n, D)", "w (D,) learned"} <= texts

@@ -30,6 +30,11 @@ def _read(kind: str, assignment: str):
     return nbformat.read(str(notebook_path(ROOT / kind, assignment)), as_version=4)
 
 
+def _full(entry: dict) -> bool:
+    """Did this submission earn every autograded point?"""
+    return all(score == top for score, top in entry["cells"].values())
+
+
 def _hidden_regions(nb) -> list[str]:
     return [m.group(1) for c in nb.cells for m in re.finditer(
         r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", c.source, re.S)]
@@ -50,11 +55,13 @@ class AssignmentTests:
 
 
     def test_reference_scores_full_marks(self, graded, assignment):
+        """Every autograded point; its written answers (the model answers) wait for a person."""
         run = graded[assignment]
         ref = run.scores["reference"]
         assert ref["max_score"] > 0
-        assert ref["score"] == ref["max_score"], (
-            f"the reference solution lost points:\n{run.why('reference')}")
+        assert _full(ref), f"the reference solution lost points:\n{run.why('reference')}"
+        assert ref["to_grade"] == list(submissions.written(_read("source", assignment)))
+        assert ref["score"] == ref["max_score"] - sum(top for _, top in ref["written"].values())
 
 
     def test_blank_release_scores_zero(self, graded, assignment):
@@ -62,6 +69,9 @@ class AssignmentTests:
         blank = run.scores["blank"]
         passing = [cell for cell, (score, _) in blank["cells"].items() if score > 0]
         assert blank["score"] == 0, f"the untouched release earned points in {passing}"
+        # an untouched written answer is nbgrader's "No response": 0, nothing left to grade
+        assert blank["to_grade"] == []
+        assert all(score == 0 for score, _ in blank["written"].values())
         # and the blank submission did not stop the run: everyone else was graded too
         assert set(run.scores) == ({"reference", "blank"}
                                    | {m.student for m in MISTAKES[assignment]}
@@ -73,7 +83,7 @@ class AssignmentTests:
         run = graded[assignment]
         scores = run.scores[variant.student]
         assert scores["max_score"] > 0
-        assert scores["score"] == scores["max_score"], (
+        assert _full(scores), (
             f"the correct variant {variant.name!r} of {variant.function} ({variant.why}) lost "
             f"points:\n{run.why(variant.student)}")
 
@@ -128,6 +138,7 @@ class AssignmentTests:
     def test_points_total_is_stated_in_the_intro(self, assignment):
         nb = _read("source", assignment)
         total = sum(ex["points"] for ex in submissions.exercises(nb).values())
+        total += sum(w["points"] for w in submissions.written(nb).values())
         intro = nb.cells[0].source
         assert f"**{total:g}**" in intro, f"the intro must state the total, **{total:g}** points"
 

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 
-from course import demo, submissions
+from course import demo, grading, submissions
 
 
 def _course_copy(dest):
@@ -34,13 +34,23 @@ def test_demo_builds_grades_and_reports(tmp_path):
     asg = ASSIGNMENTS[0]
     proc = _run(["demo", asg], root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    total = sum(e["points"] for e in submissions.exercises(
-        submissions.read(root / "source" / asg / f"{asg}.ipynb")).values())
+    source = submissions.read(root / "source" / asg / f"{asg}.ipynb")
+    total = sum(e["points"] for e in submissions.exercises(source).values())
+    written = submissions.written(source)
+    total += sum(w["points"] for w in written.values())
     rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
     assert f"{total:g} / {total:g}" in rows["reference"]
     assert f"0 / {total:g}" in rows["blank"]
     mistakes_score = float(rows["typical-mistakes"].split()[1])
     assert 0 < mistakes_score < total
+    # the demo's instructor graded every written answer (the model answers), so no score
+    # is marked as waiting for one
+    scores = grading.read_scores(root, asg)
+    for student in ("reference", "typical-mistakes"):
+        assert scores[student]["to_grade"] == []
+        assert scores[student]["written"] == {q: (w["points"], w["points"])
+                                              for q, w in written.items()}
+    assert "written answers wait" not in proc.stdout
     csv = (root / "grades.csv").read_text().splitlines()
     assert csv[0].startswith("assignment,") and len(csv) == 1 + len(demo.STUDENTS)
     for student in demo.STUDENTS:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import ASSIGNMENTS, ROOT, notebook_path
 
-from course import grading, submissions
+from course import demo, grading, submissions
 
 STUDENTS = ("course-student-a", "course-student-b")
 COURSE_ID = grading.course_config(ROOT).CourseDirectory.course_id
@@ -119,6 +119,8 @@ def test_release_fetch_submit_collect_grade_and_return_feedback(world):
     for name in STUDENTS:
         assert notebook_path(course / "submitted" / name, assignment).is_file()
     instructor("autograde", assignment, "--force")
+    # the instructor grades the written answers (both students wrote the model answers)
+    assert demo.grade_model_answers(course, assignment) == {}
     instructor("generate_feedback", assignment, "--force")
     instructor("release_feedback", assignment)
 

@@ -148,11 +148,11 @@ def test_cli_page_names_the_weakest_exercise(run, cli_page):
 def test_cli_page_lists_each_students_failing_exercises(run, cli_page):
     """Check the student table: a mistake fails only its own exercise, blank fails all."""
     rows = _student_rows(cli_page.read_text())
-    assert rows["reference"][4] == "none"
+    assert rows["reference"][5] == "none"
     assert rows["reference"][1] == rows["reference"][2] == f"{run.scores['reference']['score']:g}"
-    assert rows["blank"][4] == ", ".join(run.exercises)
+    assert rows["blank"][5] == ", ".join(run.exercises)
     for mistake in MISTAKES[ASSIGNMENT]:
-        assert rows[mistake.student][4] == mistake.function, mistake.student
+        assert rows[mistake.student][5] == mistake.function, mistake.student
         assert rows[mistake.student][1] == f"{run.scores[mistake.student]['score']:g}"
     assert "<h2>Not graded yet</h2>" not in cli_page.read_text()
 
@@ -224,7 +224,8 @@ def test_student_text_is_escaped(edited, tmp_path):
     assert HOSTILE not in page and "<script" not in page
     assert html.escape(HOSTILE) in page
     assert html.escape(HOSTILE_REASON) in page
-    assert _student_rows(page)[HOSTILE][1:4] == ["0", "20", "0%"]
+    full = _student_rows(page)["reference"][2]  # the notebook's points
+    assert _student_rows(page)[HOSTILE][1:4] == ["0", full, "0%"]
 
 
 def test_cli_exits_2_without_assignment_or_submission(edited, tmp_path, capsys):
@@ -283,3 +284,4 @@ def test_page_in_chromium(cli_page):
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
+

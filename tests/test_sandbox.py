@@ -22,6 +22,7 @@ byte-for-byte unchanged; the batch finishes within its time limit.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import socket
@@ -33,11 +34,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, ROOT, notebook_path
+from conftest import ASSIGNMENTS, ROOT, autograded_part, notebook_path
 
 from course import grading, sandbox, submissions
+from course.grader import cgroup
 
 ASSIGNMENT = ASSIGNMENTS[0]
+GROUPS, NO_GROUPS_WHY = cgroup.available()
 pytestmark = pytest.mark.skipif(not sandbox.sandbox_available()[0],
                                 reason=f"no sandbox here: {sandbox.sandbox_available()[1]}")
 
@@ -93,22 +96,128 @@ try:
 except MemoryError:
     print("blocked: memory")
 """,
+    # (each payload is str.format-ted with the batch's facts: braces are doubled)
     "output-flood": """
 for _ in range(20_000):
     print("x" * 500)
 """,
+    # -- resources outside the address space, each past its bound (RESOURCE_BOUNDS) --------
+    "fills-tmp": """
+import os as _os
+_n = 0
+try:
+    for _n in range(1, 200):  # files of 1 MiB, each far below the file-size limit
+        with open(f"/tmp/fill-{{_n}}", "wb") as _f:
+            _f.write(b"x" * 2**20)
+    print("ATTACK SUCCEEDED: wrote", _n, "MiB to /tmp")
+except OSError as _e:
+    print("blocked: /tmp full after", _n - 1, "MiB", type(_e).__name__)
+for _k in range(1, _n + 1):
+    if _os.path.exists(f"/tmp/fill-{{_k}}"):
+        _os.remove(f"/tmp/fill-{{_k}}")
+""",
+    "big-file": """
+try:
+    with open("/tmp/big", "wb") as _f:
+        for _ in range(6):
+            _f.write(b"x" * 2**20)
+    print("ATTACK SUCCEEDED: wrote a 6 MiB file")
+except OSError as _e:
+    print("blocked: file size", type(_e).__name__)
+import os as _os
+_os.remove("/tmp/big")
+""",
+    "fills-disk": """
+import os as _os
+from ipykernel.connect import get_connection_file as _gcf
+_folder = _os.path.dirname(_gcf())  # the sockets' folder, on the host's disk
+try:
+    for _n in range(1000):
+        with open(_os.path.join(_folder, f"fill-{{_n}}"), "wb") as _f:
+            _f.write(b"x" * 100_000)
+    print("ATTACK SUCCEEDED: wrote 1000 files next to the kernel's sockets")
+except OSError as _e:
+    print("blocked: disk", type(_e).__name__)
+""",
+    "shared-memory": """
+try:
+    open("/dev/shm/course-fill", "wb").write(b"x" * 2**20)
+    print("ATTACK SUCCEEDED: wrote to /dev/shm")
+except OSError as _e:
+    print("blocked: /dev/shm", type(_e).__name__)
+try:
+    from multiprocessing import shared_memory as _shm
+    _block = _shm.SharedMemory(create=True, size=2**20)
+    print("ATTACK SUCCEEDED: POSIX shared memory")
+except OSError as _e:
+    print("blocked: POSIX shared memory", type(_e).__name__)
+""",
+    "message-queues": """
+import ctypes as _ct, os as _os
+_rt = _ct.CDLL("librt.so.1", use_errno=True)
+_rt.mq_open.restype = _ct.c_int
+_q = _rt.mq_open(b"/course-fill", _os.O_CREAT | _os.O_RDWR, 0o600, None)
+if _q >= 0:
+    print("ATTACK SUCCEEDED: a POSIX message queue of kernel memory")
+else:
+    print("blocked: message queue", _os.strerror(_ct.get_errno()))
+""",
+    "opens-files": """
+_files = []
+try:
+    for _ in range(100_000):
+        _files.append(open("/dev/null"))
+    print("ATTACK SUCCEEDED: opened", len(_files), "files")
+except OSError as _e:
+    print("blocked: open files after", len(_files), type(_e).__name__)
+for _f in _files:
+    _f.close()
+del _files
+""",
 }
+
+# The batch's resource bounds: small, to be reached in seconds (the defaults are larger).
+TMP_MIB, FILE_MIB, OPEN_FILES, SANDBOX_MIB = 16, 4, 128, 800
+
+# Memory outside any address space: System V shared memory segments of 16 MiB, each touched
+# through a mapping that is then dropped, up to 4 GiB. No rlimit counts them (no address
+# space, no file, no descriptor: memfd files are held back by the file-size and open-file
+# limits together); only the sandbox's control group does. Past its memory bound the kernel
+# is killed, in the last exercise, which alone is lost.
+SHM_ATTACK = """
+import ctypes as _ct
+_libc = _ct.CDLL(None, use_errno=True)
+_libc.shmat.restype = _ct.c_void_p
+_libc.shmat.argtypes = [_ct.c_int, _ct.c_void_p, _ct.c_int]
+_libc.shmdt.argtypes = [_ct.c_void_p]
+_held = 0
+for _ in range(256):
+    _id = _libc.shmget(0, 16 * 2**20, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    if _id < 0:
+        print("blocked: shmget", _ct.get_errno())
+        break
+    _where = _libc.shmat(_id, None, 0)
+    _ct.memset(_where, 1, 16 * 2**20)
+    _libc.shmdt(_where)
+    _held += 16
+print("ATTACK SUCCEEDED: held", _held, "MiB outside the address space")
+"""
+
+
+def _is_test(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def _tests_deleted(nb):
-    nb.cells = [c for c in nb.cells if not c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    nb.cells = [c for c in nb.cells if not _is_test(c)]
     return nb
 
 
 def _tests_retyped(nb):
     """Every test cell turned into markdown, as if it were prose."""
     for i, c in enumerate(nb.cells):
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        if _is_test(c):
             nb.cells[i] = nbformat.v4.new_markdown_cell(c.source, metadata=c.metadata, id=c.id)
     return nb
 
@@ -294,6 +403,9 @@ def hostile_batch(course):
         students[name] = _with_payload(reference, attack.format(**facts))
     # the kernel dies in the last exercise: the earlier ones keep their marks
     students["kills-kernel"] = _with_payload(reference, "import os\nos._exit(3)", last=True)
+    if GROUPS:
+        students["memory-outside-address-space"] = _with_payload(reference, SHM_ATTACK,
+                                                                 last=True)
     for name, tamper in TAMPERING.items():
         students[name] = tamper(copy.deepcopy(reference))
     wrong = _with_mistake(reference, WRONG_FUNCTION)
@@ -315,13 +427,19 @@ def hostile_batch(course):
                             f"--SandboxedExecute.timeout={CELL_LIMIT}",
                             f"--SandboxedExecute.notebook_timeout={NOTEBOOK_LIMIT}",
                             f"--SandboxedExecute.interrupt_grace={GRACE}",
-                            f"--GradingExporter.max_notebook_bytes={MAX_FILE}"],
+                            f"--GradingExporter.max_notebook_bytes={MAX_FILE}",
+                            f"--SandboxedKernelManager.tmp_bytes={TMP_MIB * 2**20}",
+                            f"--SandboxedKernelManager.max_file_bytes={FILE_MIB * 2**20}",
+                            f"--SandboxedKernelManager.max_open_files={OPEN_FILES}",
+                            f"--SandboxedKernelManager.cgroup_memory_bytes={SANDBOX_MIB * 2**20}"],
                            root, timeout=BATCH_LIMIT)
     elapsed = time.perf_counter() - started
     print(f"hostile batch of {len(students) + len(raw)} submissions graded in {elapsed:.1f} s")
     listener.close()
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
-    yield {"root": root, "scores": grading.read_scores(root, ASSIGNMENT), "before": before,
+    scores = {student: autograded_part(entry)
+              for student, entry in grading.read_scores(root, ASSIGNMENT).items()}
+    yield {"root": root, "scores": scores, "before": before,
            "after": _tree_hash(root), "listener": listener, "canary": canary,
            "leftover": left.stdout.split(), "log": log, "elapsed": elapsed,
            "points": {name: ex["points"] for name, ex in submissions.exercises(
@@ -435,6 +553,54 @@ def test_fork_and_memory_are_capped(hostile_batch):
     root = hostile_batch["root"]
     assert "blocked: fork after" in _outputs(root, "processes")
     assert "blocked: memory" in _outputs(root, "memory")
+
+
+def _blocked_after(text: str, what: str) -> float:
+    """The number a payload printed after ``blocked: <what> after``."""
+    line = next(ln for ln in text.splitlines() if ln.startswith(f"blocked: {what} after"))
+    return float(line.split(" after ")[1].split()[0])
+
+
+def test_tmp_holds_no_more_than_its_size(hostile_batch):
+    """Files, each small, fill the private /tmp (RAM) only up to its bound."""
+    text = _outputs(hostile_batch["root"], "fills-tmp")
+    assert TMP_MIB - 4 <= _blocked_after(text, "/tmp full") <= TMP_MIB, text[:500]
+
+
+def test_no_file_grows_past_the_file_size_bound(hostile_batch):
+    assert "blocked: file size OSError" in _outputs(hostile_batch["root"], "big-file")
+
+
+def test_nothing_is_written_to_the_hosts_disk(hostile_batch):
+    """The one host folder the kernel sees writable, its sockets', is closed once it runs."""
+    text = _outputs(hostile_batch["root"], "fills-disk")
+    assert "blocked: disk PermissionError" in text, text[:500]
+
+
+def test_no_shared_memory_or_message_queue(hostile_batch):
+    text = _outputs(hostile_batch["root"], "shared-memory")
+    assert "blocked: /dev/shm PermissionError" in text, text[:500]
+    assert "blocked: POSIX shared memory" in text
+    assert "blocked: message queue" in _outputs(hostile_batch["root"], "message-queues")
+
+
+def test_open_files_stop_at_their_bound(hostile_batch):
+    text = _outputs(hostile_batch["root"], "opens-files")
+    assert _blocked_after(text, "open files") < OPEN_FILES, text[:500]
+
+
+@pytest.mark.skipif(not GROUPS, reason=f"no control groups here: {NO_GROUPS_WHY}")
+def test_memory_outside_the_address_space_is_bounded_by_the_control_group(hostile_batch):
+    """Shared memory segments hold RAM that no rlimit counts: past the group's bound the
+    kernel dies, in the last exercise, which alone is lost; the rest of the batch is graded."""
+    root = hostile_batch["root"]
+    student = "memory-outside-address-space"
+    last = list(hostile_batch["points"])[-1]
+    _lost_only(hostile_batch, student, last)
+    text = _outputs(root, student) + "\n".join(
+        o.get("evalue", "") for c in _graded(root, student).cells for o in c.get("outputs", []))
+    assert "ATTACK SUCCEEDED" not in text
+    assert "the kernel died" in text
 
 
 def test_output_flood_is_truncated_with_a_note(hostile_batch):
@@ -563,8 +729,8 @@ def test_grading_without_the_sandbox_must_be_asked_for_and_is_reported(course):
     assert "graded WITHOUT the sandbox" in log
     nb = submissions.read(notebook_path(root / "autograded" / "unsandboxed", ASSIGNMENT))
     assert nb.metadata["course_grading"]["sandbox"] == "off"
-    scores = grading.read_scores(root, ASSIGNMENT)["unsandboxed"]
-    assert scores["score"] == scores["max_score"]
+    scores = autograded_part(grading.read_scores(root, ASSIGNMENT)["unsandboxed"])
+    assert scores["score"] == scores["max_score"] > 0
 
 
 def test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start(course):
@@ -575,3 +741,54 @@ def test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start(course
                           "--SandboxedKernelManager.bwrap=/nonexistent/bwrap"], root)
     assert "the grading sandbox cannot start: /nonexistent/bwrap not found" in str(info.value)
     assert not notebook_path(root / "autograded" / "no-sandbox", ASSIGNMENT).exists()
+
+
+# Four processes that each spin for two seconds of wall-clock time, then the CPU time they
+# used together: about 2 s per core the sandbox may use.
+CPU_ATTACK = """
+import os, time
+kids = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+    kids.append(pid)
+for pid in kids:
+    os.waitpid(pid, 0)
+times = os.times()
+print(f"children used {times.children_user + times.children_system:.2f} s of CPU")
+"""
+
+
+async def _run_in_sandbox(code: str, cwd: Path, **bounds) -> str:
+    """Run ``code`` in a sandboxed kernel with the given bounds; return its printed text."""
+    km = sandbox.SandboxedKernelManager(kernel_name="python3", **bounds)
+    await km.start_kernel(cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    printed: list[str] = []
+    try:
+        await kc.wait_for_ready(timeout=120)
+        km.seal()  # as SandboxedExecute does once the kernel answers
+        await kc.execute_interactive(
+            code, timeout=60,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)
+    return "".join(printed)
+
+
+@pytest.mark.skipif(not GROUPS, reason=f"no control groups here: {NO_GROUPS_WHY}")
+def test_the_cpu_share_of_the_whole_sandbox_is_bounded(tmp_path):
+    """Processes spinning side by side get the sandbox's share of the machine, not every
+    core, so the kernels graded beside it keep their speed (and their time limits)."""
+    text = asyncio.run(_run_in_sandbox(CPU_ATTACK, tmp_path, cpus=0.1, cgroup="required"))
+    used = float(text.split("children used ")[1].split()[0])
+    # 4 spinners for 2 s: 0.2 s of CPU at a tenth of a core; unbounded, they take whatever
+    # the machine has free: 4 s on two idle cores, 0.5 s even on this machine under a load
+    # of 8
+    assert used < 0.35, text

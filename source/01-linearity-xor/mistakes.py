@@ -63,6 +63,11 @@ MISTAKES = [
     Mistake("compose-bias-not-mapped", "compose_linear", "b = b0 @ W1 + b1",
             "b = b1 + b0.sum() * np.ones_like(b1)",
             "adds the first bias without passing it through the second layer"),
+    Mistake("compose-bias-column-form", "compose_linear", "b = b0 @ W1 + b1",
+            "b = W1 @ b0 + b1",
+            "copies the lecture's column-vector form W1 b0 for a row bias"),
+    Mistake("compose-forgot-first-bias", "compose_linear", "b = b0 @ W1 + b1", "b = b1",
+            "keeps only the second bias, as if the first layer's bias vanished"),
     # step
     Mistake("step-at-zero-is-one", "step", "np.where(x > 0, 1.0, 0.0)",
             "np.where(x >= 0, 1.0, 0.0)", "uses x >= 0, so step(0) = 1"),

@@ -6,7 +6,7 @@ ones listed in ``DEMO`` together.  This file is instructor material: nbgrader's
 ``CourseDirectory.ignore`` keeps it out of ``release/``.
 """
 
-from course.submissions import Mistake
+from course.submissions import Mistake, Variant
 
 MISTAKES = [
     # polynomial_features_1d
@@ -54,6 +54,36 @@ MISTAKES = [
             "return np.linalg.solve(Phi.T @ Phi + reg * np.eye(D), Phi.T @ y)",
             "solves the normal equations: fine for a penalty on well-conditioned data, wrong "
             "at reg = 0 when the fit is not unique or Phi is badly conditioned"),
+    # select_on_held_out
+    Mistake("select-on-training-error", "select_on_held_out",
+            "errors[i, j] = np.mean((Phi_val @ w - y_val) ** 2)",
+            "errors[i, j] = np.mean((Phi_train @ w - y_train) ** 2)",
+            "scores each pair on the training split, which always prefers the most flexible fit"),
+    Mistake("select-fits-on-validation", "select_on_held_out",
+            "w = fit_ridge(Phi_train, y_train, penalty)",
+            "w = fit_ridge(Phi_val, y_val, penalty)",
+            "fits the weights on the validation split it then scores on"),
+    Mistake("select-ties-other-way", "select_on_held_out",
+            "key=lambda ij: (errors[ij], degrees[ij[0]], -penalties[ij[1]])",
+            "key=lambda ij: (errors[ij], -degrees[ij[0]], penalties[ij[1]])",
+            "breaks ties towards the larger degree and the smaller penalty"),
+    Mistake("select-ties-first-listed", "select_on_held_out",
+            "i, j = min(np.ndindex(errors.shape),\n"
+            "               key=lambda ij: (errors[ij], degrees[ij[0]], -penalties[ij[1]]))",
+            "i, j = np.unravel_index(np.argmin(errors), errors.shape)",
+            "takes the first smallest error in the order the lists come in, whatever the tie rule"),
+    Mistake("select-returns-positions", "select_on_held_out",
+            "return int(degrees[i]), float(penalties[j]), errors",
+            "return int(i), float(j), errors",
+            "returns the positions of the best pair in the lists instead of the pair itself"),
+    Mistake("select-errors-transposed", "select_on_held_out",
+            "return int(degrees[i]), float(penalties[j]), errors",
+            "return int(degrees[i]), float(penalties[j]), errors.T",
+            "returns the table with one row per penalty instead of one per degree"),
+    Mistake("select-sum-not-mean", "select_on_held_out",
+            "errors[i, j] = np.mean((Phi_val @ w - y_val) ** 2)",
+            "errors[i, j] = np.sum((Phi_val @ w - y_val) ** 2)",
+            "reports the sum of squared errors, not their mean"),
     # rbf_features
     Mistake("rbf-distance-not-squared", "rbf_features",
             "sq = np.sum(diff**2, axis=2)", "sq = np.sqrt(np.sum(diff**2, axis=2))",
@@ -61,6 +91,26 @@ MISTAKES = [
     Mistake("rbf-divides-by-gamma", "rbf_features",
             "np.exp(-gamma * sq)", "np.exp(-sq / gamma)",
             "treats gamma as a width (divides) instead of a precision (multiplies)"),
+]
+
+# Correct answers written another way: they must score full marks.
+VARIANTS = [
+    Variant("select-loop-in-preference-order", "select_on_held_out",
+            "i, j = min(np.ndindex(errors.shape),\n"
+            "               key=lambda ij: (errors[ij], degrees[ij[0]], -penalties[ij[1]]))",
+            "best = None\n"
+            "    for i in np.argsort(degrees, kind=\"stable\"):  # smaller degrees first\n"
+            "        for j in np.argsort(penalties, kind=\"stable\")[::-1]:  # larger penalties first\n"
+            "            if best is None or errors[i, j] < errors[best]:\n"
+            "                best = (i, j)\n"
+            "    i, j = best",
+            "visits the pairs from the simplest model on and keeps the first strictly smaller "
+            "error: the same tie rule, written as a loop"),
+    Variant("select-mse-by-dot", "select_on_held_out",
+            "errors[i, j] = np.mean((Phi_val @ w - y_val) ** 2)",
+            "r = Phi_val @ w - y_val  # (n_val,)\n"
+            "            errors[i, j] = (r @ r) / len(y_val)",
+            "computes the mean squared error as r.r / n, which rounds differently"),
 ]
 
 # The demo's "typical-mistakes" student.
