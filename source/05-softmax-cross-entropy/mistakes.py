@@ -158,3 +158,42 @@ VARIANTS = [
             "return o[:, None] * (np.eye(len(o)) - o[None, :])  # (m, m)",
             "one broadcast expression instead of diag and outer"),
 ]
+
+MISTAKES += [
+    # hinge_at_init_10_classes
+    Mistake("hinge-init-counts-correct-class", "hinge_at_init_10_classes",
+            "hinge_at_init_10_classes = 9.0", "hinge_at_init_10_classes = 10.0",
+            "gives the correct class a term too: m terms instead of m - 1"),
+    Mistake("hinge-init-zero", "hinge_at_init_10_classes",
+            "hinge_at_init_10_classes = 9.0", "hinge_at_init_10_classes = 0.0",
+            "thinks equal scores cost nothing, forgetting that each term still holds the margin"),
+    # cross_entropy_range
+    Mistake("ce-range-of-probability", "cross_entropy_range",
+            "cross_entropy_range = (0.0, np.inf)", "cross_entropy_range = (0.0, 1.0)",
+            "gives the range of the probability o_y instead of the range of -log o_y"),
+    Mistake("ce-range-sign", "cross_entropy_range",
+            "cross_entropy_range = (0.0, np.inf)", "cross_entropy_range = (-np.inf, 0.0)",
+            "forgets the minus sign: the range of log o_y"),
+    # cross_entropy_at_init_10_classes
+    Mistake("ce-init-probability", "cross_entropy_at_init_10_classes",
+            "cross_entropy_at_init_10_classes = float(np.log(10))",
+            "cross_entropy_at_init_10_classes = 0.1",
+            "gives the probability 1/m of the correct class instead of its -log"),
+    Mistake("ce-init-log2", "cross_entropy_at_init_10_classes",
+            "cross_entropy_at_init_10_classes = float(np.log(10))",
+            "cross_entropy_at_init_10_classes = float(np.log2(10))",
+            "uses the base-2 logarithm instead of the natural one"),
+]
+
+VARIANTS += [
+    Variant("hinge-init-integer", "hinge_at_init_10_classes",
+            "hinge_at_init_10_classes = 9.0", "hinge_at_init_10_classes = 10 - 1",
+            "an int expression rather than a float"),
+    Variant("ce-range-list", "cross_entropy_range",
+            "cross_entropy_range = (0.0, np.inf)", 'cross_entropy_range = [0, float("inf")]',
+            "a list, an int and Python's own infinity"),
+    Variant("ce-init-minus-log", "cross_entropy_at_init_10_classes",
+            "cross_entropy_at_init_10_classes = float(np.log(10))",
+            "cross_entropy_at_init_10_classes = -np.log(1 / 10)",
+            "the definition -log(1/m), a numpy float"),
+]
