@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, VARIANTS, notebook_path
 
-from course import submissions
+from course import hints, plots, submissions
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
                     "### END HIDDEN TESTS")
@@ -142,6 +142,48 @@ class AssignmentTests:
         intro = nb.cells[0].source
         assert f"**{total:g}**" in intro, f"the intro must state the total, **{total:g}** points"
 
+
+    def test_written_questions_ask_and_keep_their_model_answers(self, assignment):
+        """At least three written questions, each a question cell then an answer cell that a
+        person grades, with a model answer in source/ and nbgrader's stub in release/."""
+        source, release = _read("source", assignment), _read("release", assignment)
+        written = submissions.written(source)
+        assert len(written) >= 3, f"{assignment} has {len(written)} written questions, not 3"
+        released = submissions.written(release)
+        assert list(released) == list(written)
+        ids = [_meta(c).get("grade_id") for c in source.cells]
+        for gid, w in written.items():
+            question = source.cells[ids.index(gid) - 1].source
+            assert gid.startswith("written_"), gid
+            assert f"(written, {w['points']:g} points)" in question.splitlines()[0], (
+                f"{gid}: the question cell before the answer must be headed '### Question: "
+                f"<title> (written, {w['points']:g} points)'")
+            body = question.split("\n", 1)[1] if "\n" in question else ""
+            assert len(body.split()) >= 12, f"{gid}: the question cell below its title is empty"
+            assert len(w["answer"].split()) >= 25, f"{gid}: the model answer is too short"
+            assert released[gid]["answer"].strip() == "YOUR ANSWER HERE"
+            assert w["answer"].strip() not in "\n".join(c.source for c in release.cells)
+
+    def test_notebook_draws_a_diagram(self, assignment):
+        """At least one picture of a model or an idea, drawn by a diagram of course.plots."""
+        code = "\n".join(c.source for c in _read("release", assignment).cells
+                         if c.cell_type == "code")
+        drawn = [name for name in plots.DIAGRAMS if f"plots.{name}(" in code]
+        assert drawn, f"{assignment} calls none of course.plots.DIAGRAMS {plots.DIAGRAMS}"
+
+    def test_hints_are_staged_and_name_exercises(self, assignment):
+        """One sealed hints cell; each hint belongs to an exercise and goes in stages."""
+        release = _read("release", assignment)
+        cells = [c for c in release.cells if c.cell_type == "code" and "hints.load(" in c.source]
+        assert len(cells) == 1, f"{assignment} needs one hints.load cell, has {len(cells)}"
+        calls = [n for n in ast.walk(ast.parse(cells[0].source)) if isinstance(n, ast.Call)
+                 and ast.unparse(n.func) == "hints.load"]
+        deck = hints.unseal(ast.literal_eval(calls[0].args[0]))
+        exercises = submissions.exercises(_read("source", assignment))
+        assert set(deck) <= set(exercises), f"hints for no exercise: {set(deck) - set(exercises)}"
+        assert len(deck) >= 2, f"{assignment} has hints for {len(deck)} exercise(s)"
+        for name, stages in deck.items():
+            assert len(stages) >= 2, f"{name}: one hint is no staging (idea, then formula)"
 
     @pytest.mark.parametrize("kind", ["source", "release"])
     def test_no_outputs_committed(self, assignment, kind):

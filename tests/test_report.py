@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, SCREENSHOTS, notebook_path
 
-from course import grading, report
+from course import demo, grading, report, submissions
 
 ASSIGNMENT = ASSIGNMENTS[0]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -149,7 +149,8 @@ def test_cli_page_lists_each_students_failing_exercises(run, cli_page):
     """Check the student table: a mistake fails only its own exercise, blank fails all."""
     rows = _student_rows(cli_page.read_text())
     assert rows["reference"][5] == "none"
-    assert rows["reference"][1] == rows["reference"][2] == f"{run.scores['reference']['score']:g}"
+    assert rows["reference"][1] == f"{run.scores['reference']['score']:g}"  # written: to grade
+    assert rows["reference"][2] == f"{run.scores['reference']['max_score']:g}"
     assert rows["blank"][5] == ", ".join(run.exercises)
     for mistake in MISTAKES[ASSIGNMENT]:
         assert rows[mistake.student][5] == mistake.function, mistake.student
@@ -285,3 +286,55 @@ def test_page_in_chromium(cli_page):
             browser.close()
     assert shot.stat().st_size > 10_000
 
+
+def _written_rows(page: str) -> dict[str, list[str]]:
+    """The table of written answers to grade, by the question's grade_id (last word of cell 0)."""
+    tables = _Tables(page).tables
+    if len(tables) < 3:
+        return {}
+    return {row[0].split()[-1]: row for row in tables[2][1:]}
+
+
+def test_cli_page_lists_written_answers_to_grade_apart(run, cli_page):
+    """Check every written answer nobody has graded is listed per question, apart from scores:
+    everyone's but the blank's (an untouched answer is nbgrader's automatic 0)."""
+    questions = submissions.written(submissions.read(notebook_path(ROOT / "source", ASSIGNMENT)))
+    page = cli_page.read_text()
+    rows = _written_rows(page)
+    waiting = sorted(s for s in run.scores if s != "blank")
+    assert list(rows) == list(questions)
+    for q, w in questions.items():
+        assert rows[q][0] == f"{w['question']} {q}"
+        assert rows[q][1:3] == [f"{w['points']:g}", str(len(waiting))]
+        assert rows[q][3].split(", ") == waiting
+    students = _student_rows(page)
+    assert students["reference"][4] == str(len(questions))
+    assert students["blank"][4] == ""
+    assert f"<li><b>{len(questions) * len(waiting)}</b>written answers to grade</li>" in page
+
+
+def test_the_demo_instructor_grades_model_answers_only(run, tmp_path):
+    """Check ``demo.grade_model_answers``: full marks for an answer that is the model answer,
+    word for word; any other answer still waits for a person, and the page says so."""
+    root = tmp_path / "course"
+    shutil.copytree(run.root, root)
+    questions = submissions.written(submissions.read(notebook_path(root / "source", ASSIGNMENT)))
+    first = next(iter(questions))
+    other = MISTAKES[ASSIGNMENT][0].student
+    path = notebook_path(root / "autograded" / other, ASSIGNMENT)
+    nb = nbformat.read(str(path), 4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == first:
+            cell.source += " (In my own words, that is.)"
+    nbformat.write(nb, str(path))
+
+    assert demo.grade_model_answers(root, ASSIGNMENT) == {other: [first]}
+    scores = grading.read_scores(root, ASSIGNMENT)
+    model = {q: (w["points"], w["points"]) for q, w in questions.items()}
+    assert scores["reference"]["written"] == model and scores["reference"]["to_grade"] == []
+    assert scores["reference"]["score"] == scores["reference"]["max_score"]
+    assert scores[other]["to_grade"] == [first]
+    assert scores[other]["written"][first] == (None, questions[first]["points"])
+    assert scores["blank"]["score"] == 0 and scores["blank"]["to_grade"] == []
+    page = report.write_report(root, ASSIGNMENT, out=tmp_path / "page").read_text()
+    assert {q: row[3] for q, row in _written_rows(page).items()} == {first: other}

@@ -67,7 +67,8 @@ def _references() -> dict[str, object]:
         for cell in nb.cells:
             if cell.cell_type == "code" and _meta(cell).get("solution"):
                 exec(compile(submissions.strip_solution(cell.source), assignment, "exec"), ns)  # noqa: S102
-        refs.update({name: ns[name] for name in graded if name in ns})
+        # numeric answers (05's losses at initialisation) are graded values, not functions
+        refs.update({name: ns[name] for name in graded if callable(ns.get(name))})
     return refs
 
 
@@ -105,6 +106,7 @@ def _probes() -> dict[str, list[tuple]]:
         "polynomial_features_1d": [(x, 3)], "polynomial_features": [(X, 2)],
         "n_polynomial_features": [(3, 4)], "fit_ridge": [(X, r.normal(size=6), 0.5)],
         "rbf_features": [(X, X[:2], 0.7)],
+        "select_on_held_out": [(x, xs[1] ** 2, x[::-1].copy(), x ** 2, [1, 2, 3], [0.0, 0.1])],
         # 03
         **{name: [(v,) for v in xs] for name in [
             "sigmoid", "sigmoid_grad", "tanh_from_sigmoid", "tanh_grad", "relu", "relu_grad",
@@ -149,6 +151,7 @@ def _probes() -> dict[str, list[tuple]]:
         "perceptron_loss": [(r.normal(size=3), X, np.array([1, -1, 1, 1, -1, -1]))],
         "perceptron_loss_grad": [(np.array([0.5, -1.0, 0.25]), np.array([1.0, 2.0, 1.0]), 1)],
         "multiclass_perceptron_train": [(X, np.array([0, 1, 2, 0, 1, 2]), 3, 2)],
+        "one_vs_all_train": [(X, np.array([0, 1, 2, 0, 1, 2]), 3, 2)],
         # 08
         "build_vocab": [(["It was good", "It was not good"],)],
         "encode": [("it was not ungood", vocab, 5)], "embed": [(E, idx)],
