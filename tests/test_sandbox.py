@@ -376,7 +376,7 @@ def course(tmp_path_factory):
 def _with_payload(nb, payload: str, *, last: bool = False):
     """``nb`` with ``payload`` at the top of its first (or last) solution cell."""
     nb = copy.deepcopy(nb)
-    cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    cells = _solution_cells(nb)
     cell = cells[-1] if last else cells[0]
     cell.source = payload.strip() + "\n\n\n" + cell.source
     return nb
@@ -454,7 +454,9 @@ def _with_mistake(reference, function: str):
 
 
 def _solution_cells(nb):
-    return [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    """The code solution cells (not the written answers, which are markdown)."""
+    return [c for c in nb.cells if c.get("cell_type") == "code"
+            and c.get("metadata", {}).get("nbgrader", {}).get("solution")]
 
 
 def _faults(reference) -> dict:
