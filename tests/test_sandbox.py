@@ -495,8 +495,11 @@ def _faults(reference) -> dict:
 
 
 def _outputs(root: Path, student: str) -> str:
+    """What the student's cells printed: one cell's stream pieces joined as printed (a print
+    may arrive in several pieces), the cells one per line."""
     nb = submissions.read(notebook_path(root / "autograded" / student, ASSIGNMENT))
-    return "\n".join(out.get("text", "") for c in nb.cells for out in c.get("outputs", []))
+    return "\n".join("".join(out.get("text", "") for out in c.get("outputs", []))
+                     for c in nb.cells)
 
 
 def test_honest_students_keep_full_marks(hostile_batch):
