@@ -37,3 +37,29 @@ def run_until(assignment: str, cell_id: str) -> dict:
                      "exec"), namespace)
     plt.close("all")
     return namespace
+
+
+def _hints_call(cell):
+    """The ``hints.load("...")`` call of a code cell, or None."""
+    import ast
+
+    if cell.cell_type != "code" or "hints.load(" not in cell.source:
+        return None
+    return next((n for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Call)
+                 and ast.unparse(n.func) == "hints.load"), None)
+
+
+def hints_cell(nb):
+    """The notebook's one ``hints.load`` cell (the test fails unless there is exactly one)."""
+    cells = [c for c in nb.cells if _hints_call(c) is not None]
+    assert len(cells) == 1, f"one hints.load cell, not {len(cells)}"
+    return cells[0]
+
+
+def hints_deck(nb) -> dict[str, list[str]]:
+    """``{exercise: [hint, ...]}`` that the notebook's hints cell loads."""
+    import ast
+
+    from course import hints
+
+    return hints.unseal(ast.literal_eval(_hints_call(hints_cell(nb)).args[0]))

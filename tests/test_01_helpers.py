@@ -112,13 +112,9 @@ def _nb01(kind):
 
 
 def _deck(nb):
-    import ast
+    from notebook_code import hints_deck
 
-    from course import hints
-
-    cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("hints.load(")]
-    assert len(cells) == 1, "one hints.load cell"
-    return hints.unseal(ast.parse(cells[0].source).body[0].value.args[0].value)
+    return hints_deck(nb)
 
 
 def test_01_hints_are_staged_for_graded_exercises_only():

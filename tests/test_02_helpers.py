@@ -117,18 +117,16 @@ def test_the_held_out_choice_beats_the_training_error_choice_on_the_test_split()
 
 
 def test_02_hints_are_staged_and_the_release_states_no_count_or_normal_equations():
-    import ast
     import re
 
-    from course import hints, submissions
+    from notebook_code import hints_deck
+
+    from course import submissions
 
     graded = set(submissions.exercises(_nb02("source")))
     for kind in ("source", "release"):
         nb = _nb02(kind)
-        cells = [c for c in nb.cells
-                 if c.cell_type == "code" and c.source.startswith("hints.load(")]
-        assert len(cells) == 1
-        deck = hints.unseal(ast.parse(cells[0].source).body[0].value.args[0].value)
+        deck = hints_deck(nb)
         assert set(deck) <= graded and {"n_polynomial_features", "select_on_held_out",
                                         "fit_ridge"} <= set(deck)
         assert all(len(stages) == 3 for stages in deck.values())

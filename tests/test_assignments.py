@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, VARIANTS, notebook_path
 
-from course import hints, plots, submissions
+from course import plots, submissions
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
                     "### END HIDDEN TESTS")
@@ -173,12 +173,8 @@ class AssignmentTests:
 
     def test_hints_are_staged_and_name_exercises(self, assignment):
         """One sealed hints cell; each hint belongs to an exercise and goes in stages."""
-        release = _read("release", assignment)
-        cells = [c for c in release.cells if c.cell_type == "code" and "hints.load(" in c.source]
-        assert len(cells) == 1, f"{assignment} needs one hints.load cell, has {len(cells)}"
-        calls = [n for n in ast.walk(ast.parse(cells[0].source)) if isinstance(n, ast.Call)
-                 and ast.unparse(n.func) == "hints.load"]
-        deck = hints.unseal(ast.literal_eval(calls[0].args[0]))
+        from notebook_code import hints_deck
+        deck = hints_deck(_read("release", assignment))
         exercises = submissions.exercises(_read("source", assignment))
         assert set(deck) <= set(exercises), f"hints for no exercise: {set(deck) - set(exercises)}"
         assert len(deck) >= 2, f"{assignment} has hints for {len(deck)} exercise(s)"
