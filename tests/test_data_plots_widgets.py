@@ -121,3 +121,26 @@ def test_stage_morph_moves_points_between_stages():
         view.controls["t"].value = t
         pictures.add(view.image.value)
     assert len(pictures) == 4
+
+
+def test_unwatched_kernel_draws_an_animation_once_when_it_is_shown(monkeypatch):
+    """Under nbgrader (NBGRADER_EXECUTION set) frames nobody sees are not drawn; the picture
+    shown, and kept in the graded notebook, is the last state, exactly as a watched run draws it."""
+    X, y = data.blobs(30, np.random.default_rng(0))
+
+    def train(view):
+        for step in range(5):
+            view.update(lambda P, s=step: (P[:, 0] > s / 10).astype(int), loss=1.0 / (step + 1))
+
+    watched = widgets.BoundaryView(X, y, resolution=20)
+    train(watched)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    drawn = []
+    unwatched = widgets.BoundaryView(X, y, resolution=20)
+    unwatched.render = lambda render=unwatched.render: drawn.append(1) or render()
+    train(unwatched)
+    assert unwatched.frames == watched.frames == 6 and drawn == []
+    assert _png(unwatched._repr_mimebundle_()) == bytes(watched.image.value)
+    assert len(drawn) == 1
+    unwatched._repr_mimebundle_()
+    assert len(drawn) == 1, "an up-to-date picture is not drawn again"
