@@ -3,8 +3,8 @@
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
-from course.feedback import HideHiddenTests
-from course.sandbox import autograde_preprocessors
+from course.grader.preprocessors import autograde_preprocessors
+from course.grader.preprocessors.hide_hidden_tests import HideHiddenTests
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -25,17 +25,17 @@ c.OverwriteCells.add_missing_cells = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Autograding runs every kernel in a bubblewrap sandbox (see docs/grading-security.md):
-# nbgrader's Execute is replaced by course.sandbox.SandboxedExecute in its own list.
+# nbgrader's Execute is replaced by course.grader.preprocessors.execute.SandboxedExecute.
 # `nbgrader autograde ... --SandboxedExecute.sandbox=off` grades without it, and says so.
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 # Test cells are judged in the grader's own process, outside the student's kernel: the
 # kernel runs only their public part (see docs/grading-security.md).
 # A submission nbgrader cannot read or process is repaired or graded as empty, with a
 # reason, instead of stopping the run.
-c.Autograde.exporter_class = "course.faults.GradingExporter"
+c.Autograde.exporter_class = "course.grader.faults.GradingExporter"
 # Feedback pages show results, not hidden test code or reference values
 # (c.HideHiddenTests.enabled = False shows everything).
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 # A submission whose grading failed has no autograder score: `nbgrader export` writes it as
 # "not graded" with empty scores, never as 0 (nbgrader's own CSV would sum it to 0).
-c.ExportApp.plugin_class = "course.export.CsvExport"
+c.ExportApp.plugin_class = "course.grader.plugins.export.CsvExport"

@@ -22,14 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
+from course.grader import steps, submissions
+from course.grader.cells import strip_solution
+from course.grader.coursedir import Course, notebook_path
+
 ASSIGNMENT = "06-backprop"
 FUNCTIONS = ("init_params", "forward", "backward", "sgd_step")
 
 
 def reference_network(root: Path) -> dict:
     """The instructor's ``init_params, forward, backward, sgd_step`` from the source notebook."""
-    from course import submissions
-
     path = root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run from the course folder or pass --root")
@@ -39,7 +41,7 @@ def reference_network(root: Path) -> dict:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         given = cell.cell_type == "code" and not meta and "def softmax(" in cell.source
         if given or meta.get("grade_id") in FUNCTIONS:
-            tree = ast.parse(submissions.strip_solution(cell.source))
+            tree = ast.parse(strip_solution(cell.source))
             tree.body = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
             exec(compile(tree, str(path), "exec"), namespace)
     return {name: namespace[name] for name in FUNCTIONS}
@@ -99,21 +101,17 @@ def sandbox(root: Path, students: int, repeats: int = 2) -> dict[str, list[float
     (alternating, ``repeats`` times each)."""
     import tempfile
 
-    from course import demo, grading, submissions
-
-    asg = demo.assignments(root)[0]
+    asg = Course.at(root).assignments[0]
     out: dict[str, list[float]] = {"sandboxed (bubblewrap)": [], "unsandboxed": []}
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
-        course = grading.scratch_course(root, asg, Path(tmp))
+        course = steps.scratch_course(root, asg, Path(tmp))
         reference = submissions.reference_for(course, asg)
-        for i in range(students):
-            submissions.write(reference, submissions.notebook_path(
-                course / "submitted" / f"reference-{i}", asg))
+        submissions.submit(course, asg, {f"reference-{i}": reference for i in range(students)})
         for _ in range(repeats):
             for label, extra in (("unsandboxed", ["--SandboxedExecute.sandbox=off"]),
                                  ("sandboxed (bubblewrap)", [])):
                 start = time.perf_counter()
-                grading.nbgrader(["autograde", asg, "--force", *extra], course)
+                steps.nbgrader(["autograde", asg, "--force", *extra], course)
                 out[label].append(time.perf_counter() - start)
     return out
 
@@ -121,17 +119,15 @@ def sandbox(root: Path, students: int, repeats: int = 2) -> dict[str, list[float
 def _submissions(course: Path, asg: str, students: int) -> list[str]:
     """Write ``students`` submissions into ``course``: the reference answer and each typical
     mistake in turn. Returns the student ids."""
-    from course import submissions
-
     reference = submissions.reference_for(course, asg)
     mistakes = submissions.load_mistakes(course / "source" / asg)[0]
-    ids = []
+    made = {}
     for i in range(students):
         k = i % (len(mistakes) + 1)
         nb = reference if k == 0 else submissions.apply_mistake(reference, mistakes[k - 1])
-        ids.append(f"s{i:03d}-" + ("reference" if k == 0 else mistakes[k - 1].student))
-        submissions.write(nb, submissions.notebook_path(course / "submitted" / ids[-1], asg))
-    return ids
+        made[f"s{i:03d}-" + ("reference" if k == 0 else mistakes[k - 1].student)] = nb
+    submissions.submit(course, asg, made)
+    return list(made)
 
 
 @contextmanager
@@ -162,15 +158,13 @@ def _raw_execution(course: Path, asg: str, ids: list[str]) -> None:
     import nbformat
     from nbclient import NotebookClient
 
-    from course import submissions
-
-    source = submissions.read(submissions.notebook_path(course / "source", asg))
+    source = submissions.read(notebook_path(course / "source", asg))
     tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
              if c.metadata.get("nbgrader", {}).get("grade")
              and not c.metadata["nbgrader"].get("solution")}
     with _single_blas_thread():
         for student in ids:
-            path = submissions.notebook_path(course / "submitted" / student, asg)
+            path = notebook_path(course / "submitted" / student, asg)
             nb = nbformat.read(str(path), as_version=4)
             for cell in nb.cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -200,27 +194,26 @@ def grading(root: Path, students: int, asg: str, repeats: int = 2) -> dict[str, 
     (workers importing nbgrader) and shut-down."""
     import tempfile
 
-    from course import grade
-    from course import grading as nbg
+    from course.grader import parallel
 
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
-        course = nbg.scratch_course(root, asg, Path(tmp))
+        course = steps.scratch_course(root, asg, Path(tmp))
         ids = _submissions(course, asg, students)
 
         def graded(workers, extra=None):
             # the canary (a few seconds per run, whatever the class size) is left out, so
             # the figures stay those of grading the submissions
-            results = grade.grade(course, asg, workers=workers, force=True, progress=False,
+            results = parallel.grade(course, asg, workers=workers, force=True, progress=False,
                                   extra_config=extra, canary=False, log=lambda *_: None)
             if any(r.status != "graded" for r in results):
-                raise RuntimeError(grade.summary(results))
+                raise RuntimeError(parallel.summary(results))
             return {"grading": max(r.started + r.seconds for r in results)
                     - min(r.started for r in results)}
 
         in_kernel = {"SandboxedExecute": {"judge_hidden_tests": False}}
         ways = [(RAW, lambda: _raw_execution(course, asg, ids)),
-                (NBGRADER, lambda: nbg.nbgrader(["autograde", asg, "--force"], course)),
+                (NBGRADER, lambda: steps.nbgrader(["autograde", asg, "--force"], course)),
                 (ONE, lambda: graded(1)), (TWO, lambda: graded(2)),
                 (IN_KERNEL, lambda: graded(1, in_kernel))]
         for round_ in range(1, repeats + 1):

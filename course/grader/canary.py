@@ -19,16 +19,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from course import grading, submissions
-from course.grader.errors import GraderFailure
+from course.grader import steps, submissions
+from course.grader.coursedir import notebook_path
+from course.grader.errors import CanaryFailed
 
 __all__ = ["CanaryFailed", "prepare", "verdict"]
 
 REFERENCE, BLANK = "canary-reference", "canary-blank"
-
-
-class CanaryFailed(GraderFailure):
-    """The witnesses were not graded as they must be; no student was graded."""
 
 
 def prepare(root: Path, assignment: str) -> Path:
@@ -37,12 +34,10 @@ def prepare(root: Path, assignment: str) -> Path:
     submitted."""
     scratch = Path(tempfile.mkdtemp(prefix="course-canary-"))
     try:
-        grading.scratch_course(root, assignment, scratch)
-        release = submissions.read(submissions.notebook_path(scratch / "release", assignment))
-        reference = submissions.reference_for(scratch, assignment)
-        for student, nb in ((REFERENCE, reference), (BLANK, release)):
-            submissions.write(nb, submissions.notebook_path(scratch / "submitted" / student,
-                                                            assignment))
+        steps.scratch_course(root, assignment, scratch)
+        release = submissions.read(notebook_path(scratch / "release", assignment))
+        submissions.submit(scratch, assignment, {
+            REFERENCE: submissions.reference_for(scratch, assignment), BLANK: release})
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -51,7 +46,8 @@ def prepare(root: Path, assignment: str) -> Path:
 
 def verdict(scores: dict[str, dict], reference: str = REFERENCE, blank: str = BLANK,
             why: dict[str, str] | None = None) -> str | None:
-    """Why the witnesses' scores (``grading.read_scores``) show a broken grader, or None.
+    """Why the witnesses' scores (:func:`course.grader.gradebook.read_scores`) show a broken
+    grader, or None.
 
     The reference must earn every autograded point (its written answers wait for a person,
     as anyone's do); the blank must earn nothing at all.

@@ -1,4 +1,4 @@
-"""The instructor's whole workflow on sample submissions: ``python -m course demo``.
+"""The instructor's whole workflow on sample submissions: ``python -m course.grader demo``.
 
 1. ``nbgrader generate_assignment`` builds ``release/`` from ``source/``;
 2. sample submissions go to ``submitted/<student>/<assignment>/``: the
@@ -6,7 +6,7 @@
    and the untouched release;
 3. ``nbgrader autograde`` grades them into the course's gradebook: ``reference`` and
    ``blank`` first, as the canary's witnesses (full marks and zero, or the demo stops, see
-   :mod:`course.canary`), then the others;
+   :mod:`course.grader.canary`), then the others;
 4. the demo's instructor grades the written answers: an answer identical to the model
    answer of ``source/`` gets full marks, as a grader would give in nbgrader's formgrader
    (the same gradebook call its grading API makes); any other answer waits for a person;
@@ -21,53 +21,51 @@ import sys
 import time
 from pathlib import Path
 
-from course import grading, submissions
-from course.canary import CanaryFailed, verdict
+from course.grader import steps, submissions
+from course.grader.canary import verdict
+from course.grader.cells import written
+from course.grader.coursedir import Course, notebook_path
+from course.grader.errors import CanaryFailed, StepFailed
+from course.grader.gradebook import read_scores, to_grade
 
 STUDENTS = ("reference", "typical-mistakes", "blank")
 
 
-def assignments(root: Path) -> list[str]:
-    """Assignment folders of ``source/`` that hold a notebook of their own name."""
-    src = Path(root) / "source"
-    return sorted(d.name for d in src.iterdir() if (d / f"{d.name}.ipynb").is_file())
-
-
 def make_submissions(root: Path, assignment: str) -> None:
     """Write the demo's three sample submissions of ``assignment`` (see ``STUDENTS``)."""
-    release = submissions.read(submissions.notebook_path(root / "release", assignment))
+    release = submissions.read(notebook_path(root / "release", assignment))
     reference = submissions.reference_for(root, assignment)
     mistakes, demo = submissions.load_mistakes(root / "source" / assignment)
     flawed = reference
     for mistake in mistakes:
         if mistake.name in demo:
             flawed = submissions.apply_mistake(flawed, mistake)
-    for student, nb in zip(STUDENTS, (reference, flawed, release)):
-        submissions.write(nb, submissions.notebook_path(root / "submitted" / student, assignment))
+    submissions.submit(root, assignment, dict(zip(STUDENTS, (reference, flawed, release),
+                                                  strict=True)))
 
 
 def autograde_with_canary(root: Path, assignment: str, log: Path) -> dict[str, dict]:
     """Autograde the demo's witnesses (``reference`` and ``blank``) first and check them
-    (:func:`course.canary.verdict`), then the other students; return the scores.
+    (:func:`course.grader.canary.verdict`), then the other students; return the scores.
 
-    Raises :class:`course.canary.CanaryFailed` before anyone else is graded if the reference
+    Raises :class:`course.grader.errors.CanaryFailed` before anyone else is graded if the reference
     did not score full marks or the blank did not score zero."""
     witnesses = ("reference", "blank")
     others = [s for s in STUDENTS if s not in witnesses]
     try:
-        grading.nbgrader(["autograde", assignment, "--force",
+        steps.nbgrader(["autograde", assignment, "--force",
                           f"--CourseDirectory.student_id_exclude={','.join(others)}"],
                          root, log=log)
-    except grading.StepFailed as exc:
+    except StepFailed as exc:
         raise CanaryFailed(f"the canary's grading run failed, so no one else was graded: "
                            f"{exc}") from exc
-    problem = verdict(grading.read_scores(root, assignment), *witnesses)
+    problem = verdict(read_scores(root, assignment), *witnesses)
     if problem:
         raise CanaryFailed(problem)
     for student in others:
-        grading.nbgrader(["autograde", assignment, "--force", f"--student={student}"], root,
+        steps.nbgrader(["autograde", assignment, "--force", f"--student={student}"], root,
                          log=log)
-    return grading.read_scores(root, assignment)
+    return read_scores(root, assignment)
 
 
 def grade_model_answers(root: Path, assignment: str) -> dict[str, list[str]]:
@@ -78,17 +76,15 @@ def grade_model_answers(root: Path, assignment: str) -> dict[str, list[str]]:
     A grade is set as nbgrader's formgrader sets one (``manual_score`` on the gradebook's
     grade, which then needs no more manual grading), so the formgrader shows it as graded by
     hand. The text compared is the student's autograded notebook's."""
-    from course.gradebook import to_grade
-
-    model = {gid: w["answer"].strip() for gid, w in submissions.written(
-        submissions.read(submissions.notebook_path(root / "source", assignment))).items()}
+    model = {gid: w["answer"].strip() for gid, w in written(
+        submissions.read(notebook_path(root / "source", assignment))).items()}
     waiting: dict[str, list[str]] = {}
-    with grading._gradebook(root) as gb:
+    with Course.at(root).gradebook() as gb:
         for sub in gb.assignment_submissions(assignment):
             pending = to_grade(sub)
             if not pending:
                 continue
-            path = submissions.notebook_path(root / "autograded" / sub.student_id, assignment)
+            path = notebook_path(root / "autograded" / sub.student_id, assignment)
             answers = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source.strip()
                        for c in submissions.read(path).cells} if path.is_file() else {}
             for nb in sub.notebooks:
@@ -135,7 +131,7 @@ def run(root: Path, only: list[str] | None = None) -> int:
     if not (root / "nbgrader_config.py").is_file():
         print(f"error: {root} is not a course folder (no nbgrader_config.py)", file=sys.stderr)
         return 2
-    asgs = assignments(root)
+    asgs = Course.at(root).assignments
     if only:
         unknown = sorted(set(only) - set(asgs))
         if unknown:
@@ -154,18 +150,18 @@ def run(root: Path, only: list[str] | None = None) -> int:
         for step, a in bar:
             bar.set_description(f"{step} {a or ''}".strip())
             if step == "generate":
-                grading.nbgrader(["generate_assignment", a, "--force"], root, log=log)
+                steps.nbgrader(["generate_assignment", a, "--force"], root, log=log)
             elif step == "submit":
                 make_submissions(root, a)
             elif step == "autograde":
                 autograde_with_canary(root, a, log)
                 grade_model_answers(root, a)
-                scores[a] = grading.read_scores(root, a)
+                scores[a] = read_scores(root, a)
             elif step == "feedback":
-                grading.nbgrader(["generate_feedback", a, "--force"], root, log=log)
+                steps.nbgrader(["generate_feedback", a, "--force"], root, log=log)
             else:
-                grading.nbgrader(["export", f"--to={csv}"], root, log=log)
-    except (grading.StepFailed, CanaryFailed, ValueError, OSError) as exc:
+                steps.nbgrader(["export", f"--to={csv}"], root, log=log)
+    except (StepFailed, CanaryFailed, ValueError, OSError) as exc:
         bar.close()
         print(f"\ndemo failed at step '{step}{' ' + a if a else ''}':\n{exc}\n"
               f"full log: {log}", file=sys.stderr)
@@ -184,7 +180,7 @@ def run(root: Path, only: list[str] | None = None) -> int:
     waiting = sum(len(e.get("to_grade", [])) for a in asgs for e in scores[a].values())
     if waiting:
         print(f"* {waiting} written answers wait for a grader: `nbgrader formgrader`, or "
-              f"`python -m course report ASSIGNMENT` lists them\n")
+              f"`python -m course.grader report ASSIGNMENT` lists them\n")
     print(f"grades CSV:  {csv}")
     print(f"feedback:    {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
     for a in asgs:

@@ -1,4 +1,4 @@
-"""``python -m course doctor``: is this machine fit to grade? One line per check.
+"""``python -m course.grader doctor``: is this machine fit to grade? One line per check.
 
 Each check says ``ok`` or ``FAIL`` and why; the command exits 1 if any failed. In order:
 
@@ -8,7 +8,7 @@ Each check says ``ok`` or ``FAIL`` and why; the command exits 1 if any failed. I
 4. the gradebook: it opens, and a write is accepted (then rolled back);
 5. the canary of every assignment (or of those named): the reference scores full marks and
    the blank release zero, graded by ``nbgrader autograde`` with the course's configuration
-   in a scratch copy of the course (:mod:`course.canary`).
+   in a scratch copy of the course (:mod:`course.grader.canary`).
 
 It also prints the sandbox's configured bounds.
 """
@@ -22,20 +22,23 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["run"]
+from course.grader.coursedir import Course
+from course.grader.errors import StepFailed
+
+__all__ = ["run", "sandbox_bounds"]
 
 
 def _bubblewrap(root: Path, config) -> tuple[bool, str]:
-    from course import sandbox
+    from course.grader.sandbox.bwrap import BWRAP, sandbox_available
 
-    bwrap = config.get("SandboxedKernelManager", {}).get("bwrap", sandbox.BWRAP)
-    ok, why = sandbox.sandbox_available(bwrap)
+    bwrap = config.get("SandboxedKernelManager", {}).get("bwrap", BWRAP)
+    ok, why = sandbox_available(bwrap)
     return ok, f"{bwrap} creates the sandbox's namespaces" if ok else why
 
 
 async def _kernel_answers(config) -> str:
     """Start a sandboxed kernel as grading does; return where its ``course`` comes from."""
-    from course.sandbox import COURSE_PROBE, SandboxedKernelManager, kernel_course
+    from course.grader.sandbox.kernel import COURSE_PROBE, SandboxedKernelManager, kernel_course
 
     km = SandboxedKernelManager(kernel_name="python3", config=config)
     folder = tempfile.mkdtemp(prefix="course-doctor-")
@@ -61,15 +64,10 @@ async def _kernel_answers(config) -> str:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _gradebook(root: Path, db_url: str | None) -> tuple[bool, str]:
-    from nbgrader.api import Gradebook
-
-    from course import gradebook, grading
-
-    url = gradebook.db_url(root, db_url)
-    course_id = grading.course_config(root).CourseDirectory.get("course_id", "default_course")
+def _gradebook(course: Course) -> tuple[bool, str]:
+    url = course.db_url
     try:
-        with Gradebook(url, course_id=course_id) as gb:
+        with course.gradebook() as gb:
             student = gb.update_or_create_student("course-doctor-probe")
             gb.db.flush()
             gb.db.delete(student)
@@ -89,20 +87,21 @@ def _safe_url(url: str) -> str:
 
 
 def _canary(root: Path, assignment: str) -> tuple[bool, str]:
-    from course import canary, grading
+    from course.grader import canary, steps
+    from course.grader.gradebook import read_scores
 
     started = time.perf_counter()
     try:
         scratch = canary.prepare(root, assignment)
-    except (grading.StepFailed, ValueError, OSError) as exc:
+    except (StepFailed, ValueError, OSError) as exc:
         return False, f"the scratch course could not be made: {exc}"
     try:
         try:
-            grading.nbgrader(["autograde", assignment, "--force"], scratch)
+            steps.nbgrader(["autograde", assignment, "--force"], scratch)
             why = {}
-        except grading.StepFailed as exc:
+        except StepFailed as exc:
             why = {canary.REFERENCE: str(exc).splitlines()[-1], canary.BLANK: "see above"}
-        problem = canary.verdict(grading.read_scores(scratch, assignment), why=why)
+        problem = canary.verdict(read_scores(scratch, assignment), why=why)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if problem:
@@ -111,19 +110,63 @@ def _canary(root: Path, assignment: str) -> tuple[bool, str]:
                   f"({time.perf_counter() - started:.0f} s)")
 
 
+def _size(n: int) -> str:
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} B"
+
+
+def sandbox_bounds(config) -> list[tuple[str, str, str]]:
+    """Every bound on what a sandboxed kernel may consume, as ``config`` sets it:
+    ``(name, value, how it is enforced)``, in the order of the audit table of
+    ``docs/grading-security.md``."""
+    from course.grader import cgroup
+    from course.grader.preprocessors.execute import SandboxedExecute
+    from course.grader.sandbox.kernel import SandboxedKernelManager
+
+    km = SandboxedKernelManager(config=config)
+    ex = SandboxedExecute(config=config)
+    if km.cgroup == "off":
+        group = "off (SandboxedKernelManager.cgroup)"
+    else:
+        ok, why = cgroup.available()
+        group = f"{km.cgroup}: " + ("available" if ok else f"NOT available here ({why})")
+    in_group = "control group of the sandbox" if km.cgroup != "off" else "no control group"
+    return [
+        ("memory_bytes", _size(km.memory_bytes), "address space of each process (rlimit)"),
+        ("cgroup_memory_bytes", _size(km.cgroup_memory_bytes),
+         f"memory of the whole sandbox, tmpfs and shared memory included ({in_group})"),
+        ("tmp_bytes", _size(km.tmp_bytes), "size of the private /tmp tmpfs (bubblewrap --size)"),
+        ("max_file_bytes", _size(km.max_file_bytes), "largest file written (rlimit)"),
+        ("max_processes", str(km.max_processes),
+         f"processes and threads of the kernel's uid (rlimit; and {in_group})"),
+        ("max_open_files", str(km.max_open_files), "open files of each process (rlimit)"),
+        ("cpus", f"{km.cpus:g}", f"CPU share of the whole sandbox, in cores ({in_group})"),
+        ("cpu_seconds", str(km.cpu_seconds), "CPU time of each process (rlimit)"),
+        ("timeout", f"{ex.timeout} s" if ex.timeout else "none", "wall-clock time of one cell"),
+        ("notebook_timeout", f"{ex.notebook_timeout} s", "wall-clock time of one notebook"),
+        ("max_cell_output_bytes", _size(ex.max_cell_output_bytes), "output kept per cell"),
+        ("max_notebook_output_bytes", _size(ex.max_notebook_output_bytes),
+         "output kept per notebook"),
+        ("cgroup", group, "where the group's bounds come from"),
+    ]
+
+
 def _line(ok: bool, name: str, detail: str) -> str:
     return f"{'ok  ' if ok else 'FAIL'}  {name:<22} {detail}"
 
 
 def run(root: Path, only: list[str] | None = None, db_url: str | None = None,
         out=print) -> int:
-    from course import demo, grading, sandbox
+    from course.grader.sandbox.bwrap import course_package_dir
 
     root = Path(root).resolve()
     if not (root / "nbgrader_config.py").is_file():
         out(f"error: {root} is not a course folder (no nbgrader_config.py)")
         return 2
-    config = grading.course_config(root)
+    course = Course.at(root, db_url)
+    config = course.config
     failed = 0
 
     def check(name: str, ok: bool, detail: str) -> bool:
@@ -133,7 +176,7 @@ def run(root: Path, only: list[str] | None = None, db_url: str | None = None,
         return ok
 
     bwrap_ok = check("bubblewrap", *_bubblewrap(root, config))
-    want = sandbox.course_package_dir()
+    want = course_package_dir()
     if bwrap_ok:
         try:
             where = asyncio.run(_kernel_answers(config))
@@ -148,12 +191,10 @@ def run(root: Path, only: list[str] | None = None, db_url: str | None = None,
     else:
         check("sandbox", False, "no bubblewrap")
         check("kernel's course", False, "no sandbox")
-    check("gradebook", *_gradebook(root, db_url))
-    from course.sandbox import sandbox_bounds
-
+    check("gradebook", *_gradebook(course))
     for name, value, how in sandbox_bounds(config):
         out(f"      bound {name:<26} {value:<12} {how}")
-    asgs = demo.assignments(root)
+    asgs = course.assignments
     unknown = sorted(set(only or []) - set(asgs))
     if unknown:
         out(f"error: no such assignment in source/: {', '.join(unknown)}")

@@ -29,6 +29,15 @@ from nbconvert.exporters import NotebookExporter
 from nbformat import NotebookNode
 from traitlets import Integer
 
+from course.grader.cells import (
+    FAULTS,
+    GRADING_KEY,
+    REPLACED,
+    forget_records,
+    instructor_cells,
+    notebook_record,
+)
+
 __all__ = ["GradingExporter", "fault_notebook", "repair"]
 
 SCHEMA_VERSION = 3  # nbgrader's cell metadata schema
@@ -41,7 +50,7 @@ def fault_notebook(reason: str) -> NotebookNode:
         "**The grader could not use this submission as it was submitted.**\n\n"
         f"Reason: {reason}\n\nIt was graded as an empty notebook: every test was run and "
         "failed, so each exercise scores 0. Ask your instructor if you think this is wrong."))
-    nb.metadata["course_grading"] = {"faults": [reason]}
+    notebook_record(nb)[FAULTS] = [reason]
     return nb
 
 
@@ -118,7 +127,7 @@ class GradingExporter(NotebookExporter):
             nb = nbformat.read(file_stream, as_version=4)
             if not isinstance(nb.get("cells"), list):
                 raise ValueError("the file has no list of cells")
-            _forget_grader_records(nb)
+            forget_records(nb)
             notes = repair(nb, self._known_ids(resources))
         except Exception as exc:  # noqa: BLE001 - any unreadable file is that student's fault
             reason = f"the notebook file could not be read: {_short(exc)}"
@@ -128,7 +137,7 @@ class GradingExporter(NotebookExporter):
             for note in notes:
                 self.log.warning("%s: %s", name, note)
         if notes:
-            nb.metadata.setdefault("course_grading", {})["faults"] = notes
+            notebook_record(nb)[FAULTS] = notes
         return self.from_notebook_node(nb, resources=resources, **kw)
 
     def from_notebook_node(self, nb, resources=None, **kw):
@@ -137,17 +146,15 @@ class GradingExporter(NotebookExporter):
         try:  # nbgrader's sanitizing pass: a failure here is the submission's
             return super().from_notebook_node(nb, resources=resources, **kw)
         except Exception as exc:  # noqa: BLE001
-            if _infrastructure(exc) or nb.metadata.get("course_grading", {}).get("replaced"):
+            if _infrastructure(exc) or nb.metadata.get(GRADING_KEY, {}).get(REPLACED):
                 raise
             reason = f"nbgrader could not process the notebook: {_short(exc)}"
             self.log.error("%s", reason)
             replacement = self._fault_notebook(reason, resources)
-            replacement.metadata["course_grading"]["replaced"] = True
+            notebook_record(replacement)[REPLACED] = True
             return super().from_notebook_node(replacement, resources=resources, **kw)
 
     def _known_ids(self, resources) -> set[str] | None:
-        from course.sandbox import instructor_cells
-
         cells = instructor_cells(self.config, resources)
         return None if cells is None else set(cells)
 
@@ -170,21 +177,13 @@ class GradingExporter(NotebookExporter):
             self.log.warning("no released notebook to stand in for the submission: %s", exc)
             return nb
         release.cells.insert(0, nb.cells[0])
-        release.metadata["course_grading"] = nb.metadata["course_grading"]
+        release.metadata[GRADING_KEY] = nb.metadata[GRADING_KEY]
         return release
 
     def _executes(self) -> bool:
-        from course.sandbox import SandboxedExecute
+        from course.grader.preprocessors.execute import SandboxedExecute
 
         return any(isinstance(p, SandboxedExecute) for p in self._preprocessors)
-
-
-def _forget_grader_records(nb: NotebookNode) -> None:
-    """Drop ``course_grading`` metadata from a submission: only the grader writes it."""
-    nb.metadata.pop("course_grading", None)
-    for cell in nb.cells:
-        if isinstance(cell.get("metadata"), dict):
-            cell.metadata.pop("course_grading", None)
 
 
 def _short(exc: BaseException) -> str:

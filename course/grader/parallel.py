@@ -1,4 +1,4 @@
-"""``python -m course grade ASSIGNMENT``: autograde every submission, in parallel, on Dask.
+"""``python -m course.grader grade ASSIGNMENT``: autograde every submission, in parallel, on Dask.
 
 Each submission (``submitted/<student>/<assignment>/``) is one Dask task. A task runs
 nbgrader's own ``Autograde`` converter inside a worker process, through nbgrader's
@@ -32,6 +32,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from course.grader import canary, steps
+from course.grader.coursedir import Course, default_db_url
+from course.grader.errors import CanaryFailed, GraderFailure
+from course.grader.gradebook import read_scores
 
 __all__ = ["GradeResult", "find_submissions", "grade", "submission_digest"]
 
@@ -92,17 +97,12 @@ def _config(root: str, db_url: str):
         import warnings
 
         from sqlalchemy.exc import SAWarning
-        from traitlets.config.loader import PyFileConfigLoader
 
         # nbgrader's update_or_create_submission autoflushes a half-built submission and
         # SQLAlchemy warns about it on every new student; the rows are added right after
         warnings.filterwarnings("ignore", message="Object of type <Submitted",
                                 category=SAWarning)
-
-        config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
-        config.CourseDirectory.root = root
-        config.CourseDirectory.db_url = db_url
-        _WORKER_STATE[key] = config
+        _WORKER_STATE[key] = Course(Path(root), db_url).grading_config()
     return _WORKER_STATE[key]
 
 
@@ -121,7 +121,7 @@ def warm_up() -> float:
     _without_iri_grammar()
     import nbgrader.apps  # noqa: F401
 
-    import course.sandbox  # noqa: F401
+    import course.grader.preprocessors.execute  # noqa: F401
     return time.perf_counter() - started
 
 
@@ -176,8 +176,6 @@ def grade_submission(root: str, assignment: str, student: str, db_url: str,
 def failure_reason(result: dict) -> str:
     """The cause of a failed ``NbGraderAPI.autograde``: the grader failure's own message
     (:class:`course.grader.errors.GraderFailure`) if its log holds one, else the log's end."""
-    from course.grader.errors import GraderFailure
-
     text = "\n".join(str(result.get(k) or "") for k in ("log", "error")).strip()
     for line in text.splitlines():
         if GraderFailure.marker in line:
@@ -212,12 +210,9 @@ def _faults(root: Path, assignment: str, student: str) -> list[str]:
 def _prepare_gradebook(root: Path, assignment: str, db_url: str, log) -> set[str]:
     """Make sure the gradebook knows the assignment (its cells come from
     generate_assignment); return the students it holds a submission of it for."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    from course import grading
-
-    course_id = grading.course_config(root).CourseDirectory.get("course_id", "default_course")
-    with Gradebook(db_url, course_id=course_id) as gb:
+    with Course(root, db_url).gradebook() as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
@@ -225,7 +220,7 @@ def _prepare_gradebook(root: Path, assignment: str, db_url: str, log) -> set[str
         else:
             return {s.student.id for s in gb.assignment_submissions(assignment)}
     log(f"the gradebook has no assignment {assignment}: running nbgrader generate_assignment")
-    grading.nbgrader(["generate_assignment", assignment, "--force",
+    steps.nbgrader(["generate_assignment", assignment, "--force",
                       f"--CourseDirectory.db_url={db_url}"], root)
     return set()
 
@@ -242,14 +237,12 @@ def _start(workers: int, scheduler: str | None):
 
 
 def run_canary(client, root: Path, assignment: str, extra_config: dict | None, log) -> None:
-    """Grade the canary's witnesses (:mod:`course.canary`) on ``client``'s workers; raise
-    :class:`course.canary.CanaryFailed` if they were not graded as they must be."""
-    from course import canary, gradebook, grading
-
+    """Grade the canary's witnesses (:mod:`course.grader.canary`) on ``client``'s workers;
+    raise :class:`course.grader.errors.CanaryFailed` if they were not graded as they must be."""
     started = time.perf_counter()
     scratch = canary.prepare(root, assignment)
     try:
-        url = gradebook.default_db_url(scratch)
+        url = default_db_url(scratch)
         futures = [client.submit(grade_submission, str(scratch), assignment, student, url, "",
                                  extra_config, pure=False, key=f"canary-{student}")
                    for student in (canary.REFERENCE, canary.BLANK)]
@@ -262,11 +255,11 @@ def run_canary(client, root: Path, assignment: str, extra_config: dict | None, l
                                      reason=_why(exc))
             if result.status != "graded":
                 why[result.student] = result.reason
-        problem = canary.verdict(grading.read_scores(scratch, assignment), why=why)
+        problem = canary.verdict(read_scores(scratch, assignment), why=why)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if problem:
-        raise canary.CanaryFailed(problem)
+        raise CanaryFailed(problem)
     log(f"canary: the reference scored full marks and the blank release zero "
         f"({time.perf_counter() - started:.1f} s)")
 
@@ -281,29 +274,20 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
     gradebook (this ``db_url``'s) holds a submission of it: a gradebook that was replaced
     or never saw the grades gets them again. Before any student is graded, the canary
     (``canary=False`` turns it off) grades the reference and the blank release as hidden
-    witnesses; :class:`course.canary.CanaryFailed` stops the run if they fail."""
+    witnesses; :class:`course.grader.errors.CanaryFailed` stops the run if they fail."""
     _without_iri_grammar()
-    from distributed import as_completed
-    from tqdm import tqdm
-
-    from course import gradebook
-
     root = Path(root).resolve()
-    db_url = gradebook.db_url(root, db_url)
+    db_url = Course(root, db_url).db_url
     submissions = find_submissions(root, assignment)
     if not submissions:
         raise SystemExit(f"no submissions of {assignment} in {root / 'submitted'}")
     digests = {student: submission_digest(folder) for student, folder in submissions.items()}
     marked = {s for s, d in digests.items()
               if not force and already_graded(root, assignment, s, d)}
-    client = cluster = None
-    warming = []
+    cluster = _Cluster(workers, scheduler)
     try:
         if len(marked) < len(digests):
-            # some are to be graded for sure: the workers import nbgrader meanwhile
-            client, cluster = _start(workers, scheduler)
-            warming = [client.submit(warm_up, pure=False, workers=[w], allow_other_workers=False)
-                       for w in client.scheduler_info()["workers"]]
+            cluster.start(warm=True)  # some are to be graded for sure: workers warm up meanwhile
         in_gradebook = _prepare_gradebook(root, assignment, db_url, log)
         todo = {s: d for s, d in digests.items() if s not in marked or s not in in_gradebook}
         results = [GradeResult(s, "skipped") for s in digests if s not in todo]
@@ -312,37 +296,68 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
             f"{len(results)} unchanged since they were graded"
             + (f" ({lost} graded before but missing from this gradebook, graded again)"
                if lost else ""))
-        if not todo:
-            return results
-        if client is None:
-            client, cluster = _start(workers, scheduler)
-        if canary:
-            run_canary(client, root, assignment, extra_config, log)
-        run = uuid.uuid4().hex
-        futures = {client.submit(grade_submission, str(root), assignment, student, db_url,
-                                 digest, extra_config, run, pure=False, key=f"grade-{student}"):
-                   student for student, digest in todo.items()}
-        bar = tqdm(total=len(futures), unit="submission", disable=not progress,
-                   file=sys.stderr, desc=f"grading {assignment}")
-        for future in as_completed(futures):
-            student = futures.pop(future)
-            try:
-                results.append(future.result())
-            except Exception as exc:  # noqa: BLE001 - a lost worker, an unexpected error
-                results.append(GradeResult(student, "failed", reason=_why(exc)))
-            # let go of the result at once: a result held on a worker that dies later is
-            # recomputed by Dask, which would grade that submission again (its marker
-            # removed first) and cut it short when the run ends
-            future.release()
-            bar.update()
-        bar.close()
+        if todo:
+            client = cluster.start()
+            if canary:
+                run_canary(client, root, assignment, extra_config, log)
+            results += _grade_all(client, root, assignment, db_url, todo, extra_config,
+                                  progress)
     finally:
-        del warming
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        cluster.close()
     return sorted(results, key=lambda r: r.student)
+
+
+class _Cluster:
+    """The Dask client of a grading run, started when first needed, and its local cluster."""
+
+    def __init__(self, workers: int, scheduler: str | None):
+        self.workers, self.scheduler = workers, scheduler
+        self.client = self.cluster = None
+        self.warming: list = []
+
+    def start(self, warm: bool = False):
+        if self.client is None:
+            self.client, self.cluster = _start(self.workers, self.scheduler)
+        if warm:
+            self.warming = [self.client.submit(warm_up, pure=False, workers=[w],
+                                               allow_other_workers=False)
+                            for w in self.client.scheduler_info()["workers"]]
+        return self.client
+
+    def close(self) -> None:
+        self.warming = []
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _grade_all(client, root: Path, assignment: str, db_url: str, todo: dict,
+               extra_config: dict | None, progress: bool) -> list[GradeResult]:
+    """One task per submission of ``todo`` (``{student: digest}``); their results."""
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    run = uuid.uuid4().hex
+    futures = {client.submit(grade_submission, str(root), assignment, student, db_url,
+                             digest, extra_config, run, pure=False, key=f"grade-{student}"):
+               student for student, digest in todo.items()}
+    results = []
+    bar = tqdm(total=len(futures), unit="submission", disable=not progress,
+               file=sys.stderr, desc=f"grading {assignment}")
+    for future in as_completed(futures):
+        student = futures.pop(future)
+        try:
+            results.append(future.result())
+        except Exception as exc:  # noqa: BLE001 - a lost worker, an unexpected error
+            results.append(GradeResult(student, "failed", reason=_why(exc)))
+        # let go of the result at once: a result held on a worker that dies later is
+        # recomputed by Dask, which would grade that submission again (its marker
+        # removed first) and cut it short when the run ends
+        future.release()
+        bar.update()
+    bar.close()
+    return results
 
 
 def _why(exc: Exception) -> str:

@@ -6,7 +6,7 @@ the mean points earned on it, and the commonest reasons its tests failed.
 
 Scores come from nbgrader's gradebook, so grades changed by hand in the formgrader count as
 the instructor set them. Exercises come from the source notebook
-(:func:`course.submissions.exercises`): test cells are grouped by the graded function they
+(:func:`course.grader.cells.exercises`): test cells are grouped by the graded function they
 start with. Failure reasons come from the autograded notebooks, which only exist where the
 grading ran; without them the page simply has no reasons.
 
@@ -33,9 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from course import grading, plots, submissions
-from course.gradebook import autograded, to_grade
-from course.gradebook import db_url as course_db_url
+from course import plots
+from course.grader import submissions
+from course.grader.cells import exercises as cell_exercises
+from course.grader.cells import written
+from course.grader.coursedir import Course, notebook_path
+from course.grader.gradebook import autograded, to_grade
+from course.grader.steps import cell_failures
 
 __all__ = [
     "ClassReport",
@@ -161,11 +165,11 @@ def _failures(root: Path, student: str, assignment: str) -> dict[str, str]:
     """``{grade_id: reason}`` from the student's autograded notebook, or ``{}`` without one."""
     if student in ("", ".", "..") or "/" in student or "\\" in student:
         return {}  # an id that is no plain folder name cannot have an autograded folder
-    path = submissions.notebook_path(Path(root) / "autograded" / student, assignment)
+    path = notebook_path(Path(root) / "autograded" / student, assignment)
     if not path.is_file():
         return {}
     try:
-        return grading.cell_failures(path)
+        return cell_failures(path)
     except (OSError, ValueError):  # unreadable or not a notebook: no reasons, not no report
         return {}
 
@@ -176,16 +180,36 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
     Raises :class:`ReportError` when the gradebook has no such assignment or no submission
     of it, or when the source notebook and the gradebook disagree on the test cells.
     """
-    from nbgrader.api import MissingEntry
-
     root = Path(root)
     if not (root / "nbgrader_config.py").is_file():
         raise ReportError(f"no nbgrader_config.py in {root}: pass --root the course folder")
-    _check_gradebook(root, course_db_url(root, db_url))
+    course = Course.at(root, db_url)
+    _check_gradebook(root, course.db_url)
+    graded, not_graded = _read_gradebook(course, assignment)
+    source_nb, layout = _read_source(course, assignment)
+    exercises = [ExerciseStats(name, float(ex["points"]), list(ex["tests"]))
+                 for name, ex in layout.items()]
+    reason_counts: dict[str, Counter[str]] = {ex.name: Counter() for ex in exercises}
+    students = []
+    for student in sorted(graded):
+        score, max_score, cells, waiting = graded[student]
+        failing = _tally(exercises, cells, assignment, reason_counts,
+                         lambda student=student: _failures(root, student, assignment))
+        students.append(StudentRow(student, score, max_score, failing, waiting))
+    for ex in exercises:
+        ex.reasons = reason_counts[ex.name].most_common(REASONS_SHOWN)
+    questions = {q: (w["points"], w["question"]) for q, w in written(source_nb).items()}
+    return ClassReport(assignment, datetime.datetime.now().replace(microsecond=0), exercises,
+                       students, sorted(not_graded), questions)
+
+
+def _read_gradebook(course: Course, assignment: str) -> tuple[dict, list[str]]:
+    """``({student: (score, max, {cell: (score, max)}, written to grade)}, not graded)``."""
+    from nbgrader.api import MissingEntry
 
     graded: dict[str, tuple[float, float, dict[str, tuple[float, float]], list[str]]] = {}
     not_graded: list[str] = []
-    with grading._gradebook(root, db_url) as gb:
+    with course.gradebook() as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
@@ -194,54 +218,52 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
         if not subs:
             raise ReportError(f"the gradebook has no submission of {assignment!r}")
         for sub in subs:
-            grades = [g for nb in sub.notebooks for g in nb.grades]
             if not autograded(sub):
                 not_graded.append(sub.student_id)
                 continue
-            cells = {g.name: (float(g.score), float(g.max_score)) for g in grades}
+            cells = {g.name: (float(g.score), float(g.max_score))
+                     for nb in sub.notebooks for g in nb.grades}
             graded[sub.student_id] = (float(sub.score), float(sub.max_score), cells,
                                       to_grade(sub))
+    return graded, not_graded
 
-    source = submissions.notebook_path(root / "source", assignment)
+
+def _read_source(course: Course, assignment: str):
+    """The source notebook and its exercises (:func:`course.grader.cells.exercises`)."""
+    source = course.notebook("source", assignment)
     if not source.is_file():
         raise ReportError(f"no source notebook {source}: the exercises are read from it")
     try:
         source_nb = submissions.read(source)
-        layout = submissions.exercises(source_nb)
+        return source_nb, cell_exercises(source_nb)
     except ValueError as exc:  # a test cell named after no graded function
         raise ReportError(f"{source}: {exc}") from None
-    exercises = [ExerciseStats(name, float(ex["points"]), list(ex["tests"]))
-                 for name, ex in layout.items()]
-    reason_counts: dict[str, Counter[str]] = {ex.name: Counter() for ex in exercises}
-    students = []
-    for student in sorted(graded):
-        score, max_score, cells, waiting = graded[student]
-        reasons = None  # read the notebook only for a student who failed something
-        failing = []
-        for ex in exercises:
-            missing = [t for t in ex.tests if t not in cells]
-            if missing:
-                raise ReportError(f"the gradebook has no grade cell {missing[0]!r} of "
-                                  f"{ex.name}: was the source changed after grading? Run "
-                                  f"`nbgrader generate_assignment {assignment}` and regrade")
-            ex.graded += 1
-            ex.points_earned += sum(cells[t][0] for t in ex.tests)
-            failed = [t for t in ex.tests if cells[t][0] < cells[t][1] - _FULL_MARKS_TOL]
-            if not failed:
-                ex.passed += 1
-                continue
-            failing.append(ex.name)
-            if reasons is None:
-                reasons = _failures(root, student, assignment)
-            # each student counts once per reason, however many of the tests it broke
-            reason_counts[ex.name].update({_first_line(reasons[t]) for t in failed if t in reasons})
-        students.append(StudentRow(student, score, max_score, failing, waiting))
+
+
+def _tally(exercises: list, cells: dict, assignment: str, reason_counts: dict,
+           read_reasons) -> list[str]:
+    """Count one student's results into ``exercises`` and ``reason_counts``; return the
+    exercises it failed. ``read_reasons()`` reads its failure reasons, once, if needed."""
+    reasons = None  # read the notebook only for a student who failed something
+    failing = []
     for ex in exercises:
-        ex.reasons = reason_counts[ex.name].most_common(REASONS_SHOWN)
-    questions = {q: (w["points"], w["question"])
-                 for q, w in submissions.written(source_nb).items()}
-    return ClassReport(assignment, datetime.datetime.now().replace(microsecond=0), exercises,
-                       students, sorted(not_graded), questions)
+        missing = [t for t in ex.tests if t not in cells]
+        if missing:
+            raise ReportError(f"the gradebook has no grade cell {missing[0]!r} of "
+                              f"{ex.name}: was the source changed after grading? Run "
+                              f"`nbgrader generate_assignment {assignment}` and regrade")
+        ex.graded += 1
+        ex.points_earned += sum(cells[t][0] for t in ex.tests)
+        failed = [t for t in ex.tests if cells[t][0] < cells[t][1] - _FULL_MARKS_TOL]
+        if not failed:
+            ex.passed += 1
+            continue
+        failing.append(ex.name)
+        if reasons is None:
+            reasons = read_reasons()
+        # each student counts once per reason, however many of the tests it broke
+        reason_counts[ex.name].update({_first_line(reasons[t]) for t in failed if t in reasons})
+    return failing
 
 
 # ------------------------------------------------------------------------------------------

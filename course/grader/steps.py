@@ -14,12 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["StepFailed", "cell_failures", "course_config", "nbgrader", "read_scores",
-           "scratch_course"]
+from course.grader.errors import StepFailed
 
-
-class StepFailed(RuntimeError):
-    """An nbgrader command exited non-zero; the message holds the end of its log."""
+__all__ = ["StepFailed", "cell_failures", "nbgrader", "scratch_course"]
 
 
 def _env() -> dict:
@@ -63,56 +60,6 @@ def scratch_course(root: Path, assignment: str, dest: Path) -> Path:
     shutil.copytree(Path(root) / "source" / assignment, Path(dest) / "source" / assignment)
     nbgrader(["generate_assignment", assignment, "--force"], Path(dest))
     return Path(dest)
-
-
-def course_config(root: Path):
-    """The traitlets config that ``nbgrader_config.py`` in ``root`` defines."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-
-
-def _gradebook(root: Path, db_url: str | None = None):
-    from nbgrader.api import Gradebook
-
-    from course.gradebook import db_url as course_db_url
-
-    course_id = course_config(root).CourseDirectory.get("course_id", "default_course")
-    return Gradebook(course_db_url(root, db_url), course_id=course_id)
-
-
-def read_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[str, dict]:
-    """Scores of every autograded submission of ``assignment`` in the gradebook (the course's
-    own, or the one at ``db_url``).
-
-    Returns ``{student: {"score": float, "max_score": float, "graded": bool,
-    "cells": {grade_id: (score, max_score)}, "written": {grade_id: (score, max_score)},
-    "to_grade": [grade_id, ...]}}``. ``cells`` holds the autograded test cells; ``written``
-    the written answers, graded by a person (``score`` is None while one waits, and
-    ``to_grade`` lists those); ``score`` is nbgrader's sum, in which a written answer still
-    to grade counts 0. ``graded`` is False for a submission the autograder has not scored
-    (its grading failed or never finished): its ``score`` is then no grade at all, whatever
-    nbgrader's sum says.
-    """
-    from course.gradebook import autograded, is_written, to_grade
-
-    out: dict[str, dict] = {}
-    with _gradebook(root, db_url) as gb:
-        for sub in gb.assignment_submissions(assignment):
-            waiting = to_grade(sub)
-            cells: dict[str, tuple[float, float]] = {}
-            written: dict[str, tuple[float | None, float]] = {}
-            for nb in sub.notebooks:
-                for grade in nb.grades:
-                    if is_written(grade):
-                        score = None if grade.name in waiting else float(grade.score)
-                        written[grade.name] = (score, float(grade.max_score))
-                    else:
-                        cells[grade.name] = (float(grade.score), float(grade.max_score))
-            out[sub.student_id] = {"score": float(sub.score), "max_score": float(sub.max_score),
-                                   "graded": autograded(sub), "cells": cells,
-                                   "written": written, "to_grade": waiting}
-    return out
 
 
 def cell_failures(notebook_path: Path) -> dict[str, str]:

@@ -20,30 +20,25 @@ which is how a test cell is attributed to its exercise.
 from __future__ import annotations
 
 import copy
-import re
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+from course.grader.cells import nbgrader_meta, strip_solution
+
 __all__ = [
     "Mistake",
     "Variant",
     "apply_mistake",
-    "exercise_of",
-    "exercises",
     "load_mistakes",
     "load_variants",
     "notebook_path",
     "reference_for",
     "reference_submission",
-    "strip_solution",
-    "written",
+    "submit",
 ]
-
-_SOLUTION_BLOCK = re.compile(
-    r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION[ \t]*\n?", re.S | re.M)
 
 
 @dataclass(frozen=True)
@@ -88,72 +83,9 @@ class Variant(Mistake):
         return f"variant-{self.name}"
 
 
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def strip_solution(source: str) -> str:
-    """The code a student would write: the solution region without its markers."""
-    return _SOLUTION_BLOCK.sub(lambda m: m.group(1), source)
-
-
-def exercises(nb) -> dict[str, dict]:
-    """Map each graded function to its solution cell, test cells and points.
-
-    Returns ``{function: {"solution": grade_id, "tests": [grade_id, ...], "points": float}}``,
-    in notebook order.  Raises ``ValueError`` for a test cell that belongs to no function.
-
-    A solution cell marked ``"course": {"pasted_from": "<assignment>"}`` in its metadata is
-    not an exercise: the student pastes there their own answer to another assignment (06's
-    ``softmax`` from 05), which is graded there, not here.
-    """
-    out: dict[str, dict] = {}
-    for cell in nb.cells:
-        m = _meta(cell)
-        if cell.get("metadata", {}).get("course", {}).get("pasted_from"):
-            continue
-        if m.get("solution") and cell.cell_type == "code" and not m.get("grade"):
-            out[m["grade_id"]] = {"solution": m["grade_id"], "tests": [], "points": 0.0}
-    for cell in nb.cells:
-        m = _meta(cell)
-        if m.get("grade") and not m.get("solution"):
-            fn = exercise_of(m["grade_id"], out)
-            if fn is None:
-                raise ValueError(f"test cell {m['grade_id']!r} does not start with the name of "
-                                 f"a graded function ({', '.join(out)})")
-            out[fn]["tests"].append(m["grade_id"])
-            out[fn]["points"] += float(m.get("points", 0))
-    return out
-
-
-def written(nb) -> dict[str, dict]:
-    """The written questions of a notebook: its markdown answer cells graded by a person.
-
-    Returns ``{grade_id: {"points": float, "answer": str, "question": str}}`` in notebook
-    order; ``answer`` is the cell's text (in ``source/``, the model answer; in ``release/``,
-    nbgrader's stub) and ``question`` the title of the question cell just before it (its
-    first line, without ``#`` and the "(written, N points)" tag).
-    """
-    out = {}
-    for before, cell in zip([None, *nb.cells], nb.cells):
-        m = _meta(cell)
-        if cell.cell_type == "markdown" and m.get("solution") and m.get("grade"):
-            title = (before.source.strip().splitlines() or [""])[0] if before else ""
-            title = re.sub(r"\s*\(written, [^)]*\)\s*$", "", title.lstrip("# "))
-            title = title.removeprefix("Question:").strip()
-            out[m["grade_id"]] = {"points": float(m.get("points", 0)), "answer": cell.source,
-                                  "question": title}
-    return out
-
-
-def exercise_of(grade_id: str, functions) -> str | None:
-    """The function a test cell belongs to: the longest ``f`` with ``grade_id`` = ``f_...``."""
-    matches = [f for f in functions if grade_id.startswith(f + "_")]
-    return max(matches, key=len) if matches else None
-
-
 def _solutions(source_nb) -> dict[str, str]:
-    return {_meta(c)["grade_id"]: c.source for c in source_nb.cells if _meta(c).get("solution")}
+    return {nbgrader_meta(c)["grade_id"]: c.source for c in source_nb.cells
+            if nbgrader_meta(c).get("solution")}
 
 
 def notebook_path(folder, assignment: str) -> Path:
@@ -173,8 +105,8 @@ def reference_submission(release_nb, source_nb):
     answers = _solutions(source_nb)
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
-        gid = _meta(cell).get("grade_id")
-        if _meta(cell).get("solution"):
+        gid = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution"):
             if gid not in answers:
                 raise ValueError(f"release cell {gid!r} has no solution cell in source")
             cell.source = strip_solution(answers[gid])
@@ -186,7 +118,8 @@ def apply_mistake(nb, mistake: Mistake):
     solution cell."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
-        if _meta(cell).get("grade_id") == mistake.function and _meta(cell).get("solution"):
+        meta = nbgrader_meta(cell)
+        if meta.get("grade_id") == mistake.function and meta.get("solution"):
             count = cell.source.count(mistake.old)
             if count != 1:
                 raise ValueError(f"mistake {mistake.name!r}: {mistake.old!r} occurs {count} times "
@@ -242,3 +175,11 @@ def write(nb, path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
+
+
+def submit(root, assignment: str, students: dict) -> None:
+    """Put each ``{student: notebook}`` where nbgrader collects it:
+    ``root/submitted/<student>/<assignment>/<assignment>.ipynb``. The one place sample
+    submissions (the demo's, the canary's witnesses, the benchmarks', the tests') are made."""
+    for student, nb in students.items():
+        write(nb, notebook_path(Path(root) / "submitted" / student, assignment))

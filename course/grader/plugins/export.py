@@ -19,7 +19,7 @@ import csv
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from course.gradebook import autograded, to_grade
+from course.grader.gradebook import autograded, to_grade
 
 __all__ = ["COLUMNS", "CsvExport"]
 

@@ -19,7 +19,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
-from course.sandbox import BEGIN_HIDDEN, JUDGE_HEADER, split_hidden
+from course.grader.cells import BEGIN_HIDDEN, FEEDBACK, GRADING_KEY, JUDGE_HEADER, split_hidden
 
 __all__ = ["HideHiddenTests"]
 
@@ -41,7 +41,7 @@ class HideHiddenTests(NbGraderPreprocessor):
         if cell.cell_type == "code" and BEGIN_HIDDEN in cell.source:
             public, _ = split_hidden(cell.source)
             cell.source = public.rstrip() + "\n\n" + self.placeholder
-        summary = meta.get("course_grading", {}).get("feedback")
+        summary = meta.get(GRADING_KEY, {}).get(FEEDBACK)
         outputs = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error" and JUDGE_HEADER in "".join(

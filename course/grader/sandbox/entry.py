@@ -1,10 +1,10 @@
 """Entry point inside the grading sandbox: set limits, drop privileges, start the kernel.
 
-Run by :mod:`course.sandbox` as ``python -I -B /path/to/course/_sandbox_entry.py -f
-CONNECTION_FILE ...`` inside bubblewrap; the arguments after it are ipykernel's.  Limits come
-as JSON in ``COURSE_SANDBOX_LIMITS``.  The process starts as root without capabilities other
-than CAP_SETUID and CAP_SETGID, which it gives up by switching to an unprivileged uid (root
-would be exempt from the process limit).
+Run by :mod:`course.grader.sandbox.bwrap` as ``python -I -B
+/path/to/course/grader/sandbox/entry.py -f CONNECTION_FILE ...`` inside bubblewrap; the
+arguments after it are ipykernel's. Limits come as JSON in ``COURSE_SANDBOX_LIMITS``. The
+process starts as root without capabilities other than CAP_SETUID and CAP_SETGID, which it
+gives up by switching to an unprivileged uid (root would be exempt from the process limit).
 
 Isolated mode keeps the working folder (the student's submission) off ``sys.path`` while this
 runs, so nothing the student submitted runs before the limits hold. Once they do, the
