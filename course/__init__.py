@@ -4,16 +4,17 @@ Notebooks import what they need from the modules, one concept each:
 
 ``checks``       comparison helpers for test cells, with messages that teach, and the
                  visible tests' gradient check (``checks.assert_gradient``, a verdict only)
+``testcells``    ``swapped_functions``: stand-ins for the notebook's functions in one test
+``hints``        staged hints, asked for on purpose
 ``data``         small data sets drawn with an explicit ``rng``
 ``plots``        pure drawing functions that take a matplotlib ``ax``
 ``widgets``      sliders and live views wired to those drawings
 ``playground``   a training playground driven by the student's own network (06)
 
-and, for instructors, ``submissions``, ``grading``, ``demo`` (``python -m course demo``),
-``sandbox`` (the bubblewrap sandbox of every autograded kernel) and ``bench``
-(``python -m course bench playground``); ``grader/`` is what only the grader runs (the
-gradient referee ``grader.referees``, the grader's failures).
-Nothing here implements a function that students are graded on.
+Nothing here implements a function that students are graded on, and nothing here imports
+the grader: ``course.grader`` (instructors only, ``python -m course.grader``) is left out of
+the student distribution (``python3 tasks.py student-wheel``). ``course.judge`` is a
+compatibility name for ``testcells``.
 """
 
 __version__ = "0.1.0"

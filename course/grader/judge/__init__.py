@@ -17,7 +17,6 @@ The package, one module per side:
 
 ``wire``      the plain-data format and its frames (both sides)
 ``kernel``    what runs in the student's kernel: the whole attack surface, reviewable alone
-``swap``      ``swapped_functions``: reference functions in place of the student's (both)
 ``session``   the grader's side: the socket (``Transport``), the time limits
               (``TimeLimits``), the calls a hidden test makes (``Calls``) and the
               ``Session`` that runs one notebook's hidden tests with them
@@ -25,10 +24,7 @@ The package, one module per side:
 A round trip over the judge's Unix socket costs a small fraction of one through Jupyter's
 messages, which matters when a training loop calls a stand-in thousands of times.
 
-Hidden tests import ``swapped_functions`` from here; importing this package loads only
-``swap`` and ``kernel`` (the standard library and numpy).
+Test cells swap reference functions in with :func:`course.testcells.swapped_functions`, a
+student-facing helper: while the grader judges a hidden test, the session sets
+:data:`course.testcells.JUDGE`, and the swap goes through the judge instead.
 """
-
-from course.grader.judge.swap import swapped_functions
-
-__all__ = ["swapped_functions"]

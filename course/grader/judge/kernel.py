@@ -14,28 +14,16 @@ import base64
 import inspect
 import pickle
 import socket
-import sys
 import traceback
 import warnings
 
 import numpy as np
 
 from course.grader.judge.wire import encode_message, pack, recv_frame, send_frame
+from course.testcells import MISSING, user_namespace
 
 __all__ = ["kernel_call", "kernel_describe", "kernel_global", "kernel_patch", "kernel_serve",
-           "kernel_unpatch", "user_namespace", "MISSING"]
-
-
-def user_namespace() -> dict:
-    try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        if shell is not None:
-            return shell.user_ns
-    except ImportError:
-        pass
-    return sys.modules["__main__"].__dict__
+           "kernel_unpatch"]
 
 
 def kernel_global(name: str):
@@ -103,7 +91,6 @@ def kernel_call(req: dict, blobs: list) -> dict:
 _LINK: list = []  # the connection to the grader, while kernel_serve runs
 _ENDED: set = set()  # patches whose block is over: their stubs refuse to call
 _SAVED: dict = {}
-MISSING = object()
 
 
 def _callback_stub(name: str, patch: str):

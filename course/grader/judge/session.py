@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 
+from course import testcells
 from course.grader.errors import (
     GraderFailure,
     JudgeError,
@@ -41,7 +42,6 @@ from course.grader.errors import (
     StudentCodeError,
     Unreadable,
 )
-from course.grader.judge import swap
 from course.grader.judge.kernel import kernel_global
 from course.grader.judge.wire import (
     Opaque,
@@ -498,7 +498,7 @@ class Session:
         Whatever goes wrong with the student's side of the test (a reply the grader cannot
         read, a call past its time limit) fails the test with the reason; only a kernel
         that died or had to be stopped ends the notebook (:class:`KernelStopped`)."""
-        token = swap.CURRENT.set(self.calls)
+        token = testcells.JUDGE.set(self.calls)
         error = None
         caught: list = []
         try:
@@ -512,7 +512,7 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - a failed hidden test
             error = exc
         finally:
-            swap.CURRENT.reset(token)
+            testcells.JUDGE.reset(token)
             self._finish()
         return error, [f"{w.category.__name__}: {w.message}" for w in caught]
 
