@@ -6,6 +6,8 @@
     python3 tasks.py test    run the test suite (extra arguments go to pytest)
     python3 tasks.py lab     start JupyterLab on the course
     python3 tasks.py lint    ruff over the package, the tests and the notebooks
+    python3 tasks.py student-wheel [DEST]
+                             the student distribution: course without course.grader
 
 Needs only Python 3.11 and pip. ``.venv/`` is created, or refreshed when
 requirements.txt or pyproject.toml changed since it was last set up. ``test`` also installs
@@ -86,12 +88,13 @@ def env() -> dict:
 
 
 TASKS = {
-    "demo": lambda args: [BIN / "python", "-m", "course", "demo", *args],
+    "demo": lambda args: [BIN / "python", "-m", "course.grader", "demo", *args],
     "test": lambda args: [BIN / "python", "-m", "pytest", *args],
     # JupyterLab refuses to run as root unless told to (containers often run as root)
     "lab": lambda args: [BIN / "jupyter", "lab", *(["--allow-root"] if os.geteuid() == 0 else []),
                          *args],
     "lint": lambda args: [BIN / "ruff", "check", ".", *args],
+    "student-wheel": lambda args: [BIN / "python", "-m", "course.grader.student_dist", *args],
 }
 
 

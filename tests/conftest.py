@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from course import demo, grading, submissions
-from course.submissions import notebook_path  # noqa: F401 - the tests import it from here
+from course.grader import cells, gradebook, steps, submissions
+from course.grader.coursedir import (
+    Course,
+    notebook_path,  # noqa: F401 - the tests import it from here
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = demo.assignments(ROOT)
+ASSIGNMENTS = Course.at(ROOT).assignments
 MISTAKES = {a: submissions.load_mistakes(ROOT / "source" / a)[0] for a in ASSIGNMENTS}
 VARIANTS = {a: submissions.load_variants(ROOT / "source" / a) for a in ASSIGNMENTS}
 SCREENSHOTS = ROOT / "build" / "screenshots"  # written by the browser tests
@@ -35,20 +38,20 @@ class GradedRun:
 
     assignment: str
     root: Path  # the scratch course folder
-    scores: dict  # grading.read_scores(...)
-    exercises: dict  # submissions.exercises(source notebook)
+    scores: dict  # gradebook.read_scores(...)
+    exercises: dict  # cells.exercises(source notebook)
     failures: dict = field(default_factory=dict)  # student -> {grade_id: reason}
 
     def why(self, student: str) -> str:
         """Each failing grade cell of ``student`` with its error, one per line."""
         if student not in self.failures:
             path = notebook_path(self.root / "autograded" / student, self.assignment)
-            self.failures[student] = grading.cell_failures(path)
+            self.failures[student] = steps.cell_failures(path)
         return "\n".join(f"  {cell}: {reason}" for cell, reason in self.failures[student].items())
 
 
 def _grade(assignment: str, scratch: Path) -> GradedRun:
-    grading.scratch_course(ROOT, assignment, scratch)
+    steps.scratch_course(ROOT, assignment, scratch)
     release = submissions.read(notebook_path(scratch / "release", assignment))
     source = submissions.read(notebook_path(scratch / "source", assignment))
     reference = submissions.reference_submission(release, source)
@@ -57,13 +60,13 @@ def _grade(assignment: str, scratch: Path) -> GradedRun:
         students[edit.student] = submissions.apply_mistake(reference, edit)
     for student, nb in students.items():
         submissions.write(nb, notebook_path(scratch / "submitted" / student, assignment))
-    grading.nbgrader(["autograde", assignment, "--force"], scratch)
-    return GradedRun(assignment, scratch, grading.read_scores(scratch, assignment),
-                     submissions.exercises(source))
+    steps.nbgrader(["autograde", assignment, "--force"], scratch)
+    return GradedRun(assignment, scratch, gradebook.read_scores(scratch, assignment),
+                     cells.exercises(source))
 
 
 def autograded_part(entry: dict) -> dict:
-    """A ``grading.read_scores`` entry with ``score`` and ``max_score`` summed over the
+    """A ``gradebook.read_scores`` entry with ``score`` and ``max_score`` summed over the
     autograded cells only: written answers wait for a person, whoever the student is."""
     cells = entry["cells"].values()
     return {**entry, "score": sum(s for s, _ in cells), "max_score": sum(m for _, m in cells)}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import matplotlib
 
-from course import submissions
-
 matplotlib.use("Agg")
 
-from conftest import ROOT  # noqa: E402
+from conftest import ROOT, notebook_path  # noqa: E402
+
+from course.grader import cells, submissions  # noqa: E402
 
 
 def run_until(assignment: str, cell_id: str) -> dict:
@@ -24,7 +24,7 @@ def run_until(assignment: str, cell_id: str) -> dict:
     """
     import matplotlib.pyplot as plt
 
-    nb = submissions.read(submissions.notebook_path(ROOT / "source", assignment))
+    nb = submissions.read(notebook_path(ROOT / "source", assignment))
     ids = [c.get("id") for c in nb.cells]
     if cell_id not in ids:
         raise KeyError(f"{assignment} has no cell {cell_id!r}")
@@ -33,7 +33,7 @@ def run_until(assignment: str, cell_id: str) -> dict:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or (meta.get("grade") and not meta.get("solution")):
             continue
-        exec(compile(submissions.strip_solution(cell.source), f"<{assignment}:{cell.id}>",
+        exec(compile(cells.strip_solution(cell.source), f"<{assignment}:{cell.id}>",
                      "exec"), namespace)
     plt.close("all")
     return namespace

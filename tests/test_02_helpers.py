@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course import data, plots, widgets
+from course.grader import cells
 
 
 def _powers(x, degree):  # a stand-in for the students' polynomial_features_1d
@@ -121,9 +122,8 @@ def test_02_hints_are_staged_and_the_release_states_no_count_or_normal_equations
 
     from notebook_code import hints_deck
 
-    from course import submissions
 
-    graded = set(submissions.exercises(_nb02("source")))
+    graded = set(cells.exercises(_nb02("source")))
     for kind in ("source", "release"):
         nb = _nb02(kind)
         deck = hints_deck(nb)

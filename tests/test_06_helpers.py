@@ -9,7 +9,8 @@ import numpy as np
 from conftest import ROOT, notebook_path
 from matplotlib.figure import Figure
 
-from course import plots, submissions
+from course import plots
+from course.grader import cells
 
 matplotlib.use("Agg")
 
@@ -119,7 +120,7 @@ def test_the_worked_step_agrees_with_the_reference():
     ns = {"np": np}
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            exec(compile(submissions.strip_solution(cell.source), ASSIGNMENT, "exec"), ns)  # noqa: S102
+            exec(compile(cells.strip_solution(cell.source), ASSIGNMENT, "exec"), ns)  # noqa: S102
     r = np.random.default_rng(0)
     params = ns["init_params"](3, 5, 2, r, scale=1.0)
     F, y = r.normal(size=(4, 3)), r.integers(0, 2, size=4)

@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course import data, plots, widgets
+from course.grader import cells
 
 
 def test_linearly_separable_keeps_its_margin_and_follows_rng():
@@ -112,12 +113,11 @@ def _nb(kind: str):
 
 def test_07_hints_are_for_graded_exercises_and_hold_the_gradient_only_in_the_last_stage():
 
-    from course import submissions
 
     nb = _nb("source")
     from notebook_code import hints_deck
     deck = hints_deck(nb)
-    assert set(deck) <= set(submissions.exercises(nb))
+    assert set(deck) <= set(cells.exercises(nb))
     assert {"perceptron_loss_grad", "one_vs_all_train"} <= set(deck)
     stages = ["".join(s.split()) for s in deck["perceptron_loss_grad"]]
     assert len(stages) == 3 and "-y*x" in stages[-1]

@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course import data, plots, widgets
+from course.grader import cells
 
 
 def test_corpus_holds_the_lecture_negation_cases_with_their_labels():
@@ -129,12 +130,11 @@ def _nb(kind: str):
 
 def test_08_hints_are_for_graded_exercises_with_the_formula_last():
 
-    from course import submissions
 
     nb = _nb("source")
     from notebook_code import hints_deck
     deck = hints_deck(nb)
-    assert set(deck) <= set(submissions.exercises(nb))
+    assert set(deck) <= set(cells.exercises(nb))
     for name, formula in [("embed_backward", "np.add.at(dE,idx.ravel()"),
                           ("network_loss_and_grads", "dX=dk@H.T")]:
         stages = ["".join(s.split()) for s in deck[name]]

@@ -16,7 +16,8 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, VARIANTS, notebook_path
 
-from course import plots, submissions
+from course import plots
+from course.grader import cells
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
                     "### END HIDDEN TESTS")
@@ -60,7 +61,7 @@ class AssignmentTests:
         ref = run.scores["reference"]
         assert ref["max_score"] > 0
         assert _full(ref), f"the reference solution lost points:\n{run.why('reference')}"
-        assert ref["to_grade"] == list(submissions.written(_read("source", assignment)))
+        assert ref["to_grade"] == list(cells.written(_read("source", assignment)))
         assert ref["score"] == ref["max_score"] - sum(top for _, top in ref["written"].values())
 
 
@@ -116,7 +117,7 @@ class AssignmentTests:
 
     def test_every_exercise_has_public_and_hidden_tests_and_mistakes(self, assignment):
         nb = _read("source", assignment)
-        exercises = submissions.exercises(nb)
+        exercises = cells.exercises(nb)
         assert exercises, "no solution cells"
         by_id = {_meta(c).get("grade_id"): (i, c) for i, c in enumerate(nb.cells)}
         mistaken = {m.function for m in MISTAKES[assignment]}
@@ -137,8 +138,8 @@ class AssignmentTests:
 
     def test_points_total_is_stated_in_the_intro(self, assignment):
         nb = _read("source", assignment)
-        total = sum(ex["points"] for ex in submissions.exercises(nb).values())
-        total += sum(w["points"] for w in submissions.written(nb).values())
+        total = sum(ex["points"] for ex in cells.exercises(nb).values())
+        total += sum(w["points"] for w in cells.written(nb).values())
         intro = nb.cells[0].source
         assert f"**{total:g}**" in intro, f"the intro must state the total, **{total:g}** points"
 
@@ -147,9 +148,9 @@ class AssignmentTests:
         """At least three written questions, each a question cell then an answer cell that a
         person grades, with a model answer in source/ and nbgrader's stub in release/."""
         source, release = _read("source", assignment), _read("release", assignment)
-        written = submissions.written(source)
+        written = cells.written(source)
         assert len(written) >= 3, f"{assignment} has {len(written)} written questions, not 3"
-        released = submissions.written(release)
+        released = cells.written(release)
         assert list(released) == list(written)
         ids = [_meta(c).get("grade_id") for c in source.cells]
         for gid, w in written.items():
@@ -175,7 +176,7 @@ class AssignmentTests:
         """One sealed hints cell; each hint belongs to an exercise and goes in stages."""
         from notebook_code import hints_deck
         deck = hints_deck(_read("release", assignment))
-        exercises = submissions.exercises(_read("source", assignment))
+        exercises = cells.exercises(_read("source", assignment))
         assert set(deck) <= set(exercises), f"hints for no exercise: {set(deck) - set(exercises)}"
         assert len(deck) >= 2, f"{assignment} has hints for {len(deck)} exercise(s)"
         for name, stages in deck.items():
@@ -213,7 +214,7 @@ class AssignmentTests:
         text = "\n".join(c.source for c in release.cells)
         for marker in SOLUTION_MARKERS:
             assert marker not in text
-        secret = [submissions.strip_solution(c.source) for c in source.cells
+        secret = [cells.strip_solution(c.source) for c in source.cells
                   if _meta(c).get("solution") and "### BEGIN SOLUTION" in c.source]
         secret_lines = set()
         for block in secret:

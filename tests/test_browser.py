@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT, SCREENSHOTS, notebook_path
 
-from course import submissions
+from course.grader import submissions
 
 # pytest-xdist runs a module's plain test functions on one worker (--dist loadscope):
 # one JupyterLab and one Chromium serve all of them.

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT
 
-from course import demo, grading, submissions
+from course.grader import cells, demo, gradebook, submissions
 
 
 def _course_copy(dest):
@@ -24,19 +24,19 @@ def _course_copy(dest):
 
 
 def _run(args, cwd, timeout=600):
-    return subprocess.run([sys.executable, "-m", "course", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "course.grader", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def test_demo_builds_grades_and_reports(tmp_path):
-    """``python -m course demo`` on a copy of the course: table, CSV and feedback."""
+    """``python -m course.grader demo`` on a copy of the course: table, CSV and feedback."""
     root = _course_copy(tmp_path)
     asg = ASSIGNMENTS[0]
     proc = _run(["demo", asg], root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     source = submissions.read(root / "source" / asg / f"{asg}.ipynb")
-    total = sum(e["points"] for e in submissions.exercises(source).values())
-    written = submissions.written(source)
+    total = sum(e["points"] for e in cells.exercises(source).values())
+    written = cells.written(source)
     total += sum(w["points"] for w in written.values())
     rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
     assert f"{total:g} / {total:g}" in rows["reference"]
@@ -45,7 +45,7 @@ def test_demo_builds_grades_and_reports(tmp_path):
     assert 0 < mistakes_score < total
     # the demo's instructor graded every written answer (the model answers), so no score
     # is marked as waiting for one
-    scores = grading.read_scores(root, asg)
+    scores = gradebook.read_scores(root, asg)
     for student in ("reference", "typical-mistakes"):
         assert scores[student]["to_grade"] == []
         assert scores[student]["written"] == {q: (w["points"], w["points"])
@@ -96,13 +96,13 @@ def test_help_is_quick_and_lists_demo():
     proc = _run(["--help"], ROOT, timeout=60)
     elapsed = time.perf_counter() - start
     assert proc.returncode == 0 and "demo" in proc.stdout
-    print(f"python -m course --help took {elapsed:.2f} s")
+    print(f"python -m course.grader --help took {elapsed:.2f} s")
 
 
 def test_apply_mistake_requires_a_unique_match():
     asg = ASSIGNMENTS[0]
     nb = submissions.read(ROOT / "source" / asg / f"{asg}.ipynb")
-    fn = next(iter(submissions.exercises(nb)))
+    fn = next(iter(cells.exercises(nb)))
     with pytest.raises(ValueError, match="occurs 0 times"):
         submissions.apply_mistake(nb, submissions.Mistake("x", fn, "no such text", "", ""))
     with pytest.raises(ValueError, match="no solution cell"):
@@ -111,7 +111,7 @@ def test_apply_mistake_requires_a_unique_match():
 
 def test_strip_solution_keeps_the_students_lines_only():
     src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
-    assert submissions.strip_solution(src) == "def f(x):\n    return x\n"
+    assert cells.strip_solution(src) == "def f(x):\n    return x\n"
 
 
 def test_course_package_implements_no_graded_function():
@@ -119,7 +119,7 @@ def test_course_package_implements_no_graded_function():
 
     graded = set()
     for asg in ASSIGNMENTS:
-        graded |= set(submissions.exercises(
+        graded |= set(cells.exercises(
             submissions.read(ROOT / "source" / asg / f"{asg}.ipynb")))
     for path in (ROOT / "course").glob("*.py"):
         defined = {n.name for n in ast.walk(ast.parse(path.read_text()))

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from conftest import ASSIGNMENTS, ROOT, notebook_path
 
-from course import demo, grading, submissions
+from course.grader import demo, gradebook, steps, submissions
+from course.grader.coursedir import Course
 
 STUDENTS = ("course-student-a", "course-student-b")
-COURSE_ID = grading.course_config(ROOT).CourseDirectory.course_id
+COURSE_ID = Course.at(ROOT).config.CourseDirectory.course_id
 
 
 def _ensure_user(name: str) -> pwd.struct_passwd:
@@ -87,11 +88,11 @@ def world():
 
 def test_release_fetch_submit_collect_grade_and_return_feedback(world):
     assignment = ASSIGNMENTS[0]
-    course = grading.scratch_course(ROOT, assignment, world / "course")
+    course = steps.scratch_course(ROOT, assignment, world / "course")
     exchange = [f"--Exchange.root={world / 'exchange'}"]
 
     def instructor(*args):
-        return grading.nbgrader([*args, *exchange], course)
+        return steps.nbgrader([*args, *exchange], course)
 
     instructor("release_assignment", assignment, "--force")
 
@@ -124,7 +125,7 @@ def test_release_fetch_submit_collect_grade_and_return_feedback(world):
     instructor("generate_feedback", assignment, "--force")
     instructor("release_feedback", assignment)
 
-    scores = grading.read_scores(course, assignment)
+    scores = gradebook.read_scores(course, assignment)
     full = scores[STUDENTS[0]]["max_score"]
     assert scores[STUDENTS[0]]["score"] == full
     assert 0 < scores[STUDENTS[1]]["score"] < full

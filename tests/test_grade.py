@@ -1,4 +1,4 @@
-"""``python -m course grade``: submissions graded in parallel on a Dask LocalCluster.
+"""``python -m course.grader grade``: submissions graded in parallel on a Dask LocalCluster.
 
 The same submissions are graded by plain serial ``nbgrader autograde`` (the reference for the
 scores), then by ``course grade`` with two workers into other courses: one with the default
@@ -28,15 +28,17 @@ import psutil
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path
 
-from course import grade, grading, sandbox, submissions
+from course.grader import gradebook, steps, submissions
+from course.grader.coursedir import Course
+from course.grader.sandbox import bwrap
 
 ASSIGNMENT = ASSIGNMENTS[0]
-pytestmark = pytest.mark.skipif(not sandbox.sandbox_available()[0],
-                                reason=f"no sandbox here: {sandbox.sandbox_available()[1]}")
+pytestmark = pytest.mark.skipif(not bwrap.sandbox_available()[0],
+                                reason=f"no sandbox here: {bwrap.sandbox_available()[1]}")
 
 
 def _course(dest, students):
-    root = grading.scratch_course(ROOT, ASSIGNMENT, dest)
+    root = steps.scratch_course(ROOT, ASSIGNMENT, dest)
     for student, nb in students.items():
         submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
     return root
@@ -45,7 +47,7 @@ def _course(dest, students):
 @pytest.fixture(scope="module")
 def serial(tmp_path_factory):
     """The students' notebooks and the scores plain ``nbgrader autograde`` gives them."""
-    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("serial"))
+    root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("serial"))
     reference = submissions.reference_for(root, ASSIGNMENT)
     release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
     students = {"reference": reference, "blank": release}
@@ -53,8 +55,8 @@ def serial(tmp_path_factory):
         students[mistake.student] = submissions.apply_mistake(reference, mistake)
     for student, nb in students.items():
         submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
-    grading.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
-    return students, grading.read_scores(root, ASSIGNMENT)
+    steps.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
+    return students, gradebook.read_scores(root, ASSIGNMENT)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +77,8 @@ def postgres_url():
         server.stop()
 
 
-GRADE = [sys.executable, "-m", "course", "grade", ASSIGNMENT, "--workers", "2", "--no-progress",
-         "--no-canary"]
+GRADE = [sys.executable, "-m", "course.grader", "grade", ASSIGNMENT, "--workers", "2",
+         "--no-progress", "--no-canary"]
 
 
 def _grade(root, *extra, env=None):
@@ -88,7 +90,7 @@ def test_two_workers_give_the_scores_of_serial_autograde(serial, parallel):
     root, run = parallel
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 graded, 0 skipped (unchanged), 0 failed" in run.stdout
-    assert grading.read_scores(root, ASSIGNMENT) == serial[1]
+    assert gradebook.read_scores(root, ASSIGNMENT) == serial[1]
 
 
 def test_a_postgresql_gradebook_gets_the_same_scores(serial, postgres_url, tmp_path):
@@ -97,7 +99,7 @@ def test_a_postgresql_gradebook_gets_the_same_scores(serial, postgres_url, tmp_p
     run = _grade(root, "--db-url", postgres_url)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 graded, 0 skipped (unchanged), 0 failed" in run.stdout
-    assert grading.read_scores(root, ASSIGNMENT, postgres_url) == serial[1]
+    assert gradebook.read_scores(root, ASSIGNMENT, postgres_url) == serial[1]
     assert not (root / "gradebook.db").exists()  # nor did anything read or write SQLite
 
 
@@ -115,7 +117,7 @@ def test_a_rerun_grades_nothing_new_unless_changed_or_missing_from_the_gradebook
     assert moved.returncode == 0, moved.stdout + moved.stderr
     assert "5 graded before but missing from this gradebook" in moved.stdout, moved.stdout
     assert "5 graded, 0 skipped" in moved.stdout, moved.stdout
-    assert grading.read_scores(root, ASSIGNMENT, other) == grading.read_scores(root, ASSIGNMENT)
+    assert gradebook.read_scores(root, ASSIGNMENT, other) == gradebook.read_scores(root, ASSIGNMENT)
 
 
 def test_a_task_computed_again_in_the_same_run_does_not_grade_twice(parallel):
@@ -123,13 +125,13 @@ def test_a_task_computed_again_in_the_same_run_does_not_grade_twice(parallel):
     the client let go of it; that second computation must not grade the submission again
     (it would remove its marker and be cut short when the run ends)."""
     root, _ = parallel
-    marker = grade._marker(root, ASSIGNMENT, "reference")
+    marker = parallel._marker(root, ASSIGNMENT, "reference")
     record = json.loads(marker.read_text())
     assert len(record["run"]) == 32, record
     graded = notebook_path(root / "autograded" / "reference", ASSIGNMENT)
     before = (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns)
     db_url = f"sqlite:///{root / 'unused.db'}"  # any write would land here: none must
-    again = grade.grade_submission(str(root), ASSIGNMENT, "reference", db_url,
+    again = parallel.grade_submission(str(root), ASSIGNMENT, "reference", db_url,
                                    record["digest"], None, record["run"])
     assert (again.status, again.faults) == ("graded", record["faults"])
     assert (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns) == before
@@ -164,7 +166,7 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
     proc = subprocess.Popen(GRADE, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
-    markers = [grade._marker(root, ASSIGNMENT, s) for s in ("reference", "blank")]
+    markers = [parallel._marker(root, ASSIGNMENT, s) for s in ("reference", "blank")]
     deadline = time.monotonic() + SLEEP + 60
     victim = None
     while victim is None and time.monotonic() < deadline and proc.poll() is None:
@@ -179,8 +181,8 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     assert "2 graded, 0 skipped (unchanged), 1 failed" in output, output
     assert "FAILED slow: the worker grading it died" in output, output
     # no half-written grade: no marker, and no score of this run in the gradebook
-    assert not grade._marker(root, ASSIGNMENT, "slow").exists()
-    with grading._gradebook(root) as gb:
+    assert not parallel._marker(root, ASSIGNMENT, "slow").exists()
+    with Course.at(root).gradebook() as gb:
         sub = gb.find_submission(ASSIGNMENT, "slow")
         auto = [g.auto_score for nb in sub.notebooks for g in nb.grades]
     assert auto and all(a is None for a in auto), auto
@@ -188,18 +190,18 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     rerun = _grade(root)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "1 graded, 2 skipped (unchanged), 0 failed" in rerun.stdout, rerun.stdout
-    after = grading.read_scores(root, ASSIGNMENT)
+    after = gradebook.read_scores(root, ASSIGNMENT)
     assert after["slow"] == scores["reference"]
     assert {s: after[s] for s in ("reference", "blank")} == {s: scores[s] for s in
                                                              ("reference", "blank")}
-    assert json.loads(grade._marker(root, ASSIGNMENT, "slow").read_text())["faults"] == []
+    assert json.loads(parallel._marker(root, ASSIGNMENT, "slow").read_text())["faults"] == []
 
 
 def test_the_grading_benchmark_prints_its_figures():
     """The figures themselves are for people to read (no test asserts a time); this shows
     that every run of the benchmark happens, grades everything and is reported."""
-    run = subprocess.run([sys.executable, "-m", "course", "bench", "grading", "--students", "2",
-                          "--rounds", "1", "--assignment", ASSIGNMENT], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "course.grader", "bench", "grading",
+                          "--students", "2", "--rounds", "1", "--assignment", ASSIGNMENT], cwd=ROOT,
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
     seconds = dict(re.findall(r"^\s+(\S.*?\S)\s+([\d.]+) s$", run.stdout, re.M))

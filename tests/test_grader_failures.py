@@ -5,7 +5,7 @@ kernel's import of ``course``) or in the grader itself (the judge's socket, the 
 the grader's: the submission is left *not graded* (no autograder score, so ``export`` and the
 report show it as missing, never as 0), the batch goes on, and the run exits non-zero. A
 canary (the reference and the blank release as hidden witnesses) guards every ``course grade``
-run, and ``python -m course doctor`` checks the machine. Every failure here is real: a
+run, and ``python -m course.grader doctor`` checks the machine. Every failure here is real: a
 sandbox with too little memory for a kernel to start, a bubblewrap that is not there, socket
 paths too long for the judge, a read-only gradebook, a grader whose ``course`` comes from
 another folder than the environment's.
@@ -24,11 +24,12 @@ from pathlib import Path
 import pytest
 from conftest import ASSIGNMENTS, ROOT, autograded_part, notebook_path
 
-from course import demo, grading, report, sandbox, submissions
+from course.grader import demo, errors, gradebook, report, steps, submissions
+from course.grader.sandbox import bwrap
 
 ASSIGNMENT = ASSIGNMENTS[0]
-pytestmark = pytest.mark.skipif(not sandbox.sandbox_available()[0],
-                                reason=f"no sandbox here: {sandbox.sandbox_available()[1]}")
+pytestmark = pytest.mark.skipif(not bwrap.sandbox_available()[0],
+                                reason=f"no sandbox here: {bwrap.sandbox_available()[1]}")
 
 # too little address space for a Python kernel to start: the grader's misconfiguration
 NO_KERNEL = "--SandboxedKernelManager.memory_bytes=50000000"
@@ -45,7 +46,7 @@ def _shadowed() -> dict:
 def course(tmp_path_factory):
     """01 graded once for real: reference, blank, and a reference whose folder holds a
     ``course`` package of its own."""
-    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("failures"))
+    root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("failures"))
     reference = submissions.reference_for(root, ASSIGNMENT)
     release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
     for student, nb in (("reference", reference), ("blank", release), ("shadow", reference)):
@@ -54,18 +55,18 @@ def course(tmp_path_factory):
         path = root / "submitted" / "shadow" / ASSIGNMENT / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    grading.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
-    return root, grading.read_scores(root, ASSIGNMENT)
+    steps.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
+    return root, gradebook.read_scores(root, ASSIGNMENT)
 
 
 def _not_graded_everywhere(root: Path, students, db_url: str | None = None) -> None:
     """No score for ``students`` in the gradebook, the export or the report."""
-    scores = grading.read_scores(root, ASSIGNMENT, db_url)
+    scores = gradebook.read_scores(root, ASSIGNMENT, db_url)
     for student in students:
         assert not scores[student]["graded"], f"{student} kept a score: {scores[student]}"
         assert all(s == 0 for s, _ in scores[student]["cells"].values())
     out = root / "export.csv"
-    grading.nbgrader(["export", f"--to={out}"], root)
+    steps.nbgrader(["export", f"--to={out}"], root)
     rows = {r["student_id"]: r for r in csv.DictReader(out.read_text().splitlines())}
     for student in students:
         assert rows[student]["status"] == "not graded", rows[student]
@@ -87,8 +88,8 @@ def test_a_course_folder_in_a_submission_never_stands_in_for_the_graders(course)
 def test_a_kernel_that_does_not_start_is_not_graded_and_fails_the_run(course):
     root, before = course
     assert before["reference"]["graded"] and before["reference"]["score"] > 0
-    with pytest.raises(grading.StepFailed) as info:
-        grading.nbgrader(["autograde", ASSIGNMENT, "--force", NO_KERNEL], root)
+    with pytest.raises(steps.StepFailed) as info:
+        steps.nbgrader(["autograde", ASSIGNMENT, "--force", NO_KERNEL], root)
     log = str(info.value)
     assert "GRADER FAILURE: before the submission's first cell ran" in log
     assert "Kernel died before replying to kernel_info" in log
@@ -96,19 +97,19 @@ def test_a_kernel_that_does_not_start_is_not_graded_and_fails_the_run(course):
     for student in ("reference", "blank", "shadow"):
         assert f"for student '{student}'" in log
     _not_graded_everywhere(root, ["reference", "blank", "shadow"])
-    grading.nbgrader(["autograde", ASSIGNMENT, "--force"], root)  # healthy again
-    assert grading.read_scores(root, ASSIGNMENT) == before
+    steps.nbgrader(["autograde", ASSIGNMENT, "--force"], root)  # healthy again
+    assert gradebook.read_scores(root, ASSIGNMENT) == before
 
 
 def test_a_sandbox_that_cannot_be_made_is_not_graded(course):
     root, before = course
-    with pytest.raises(grading.StepFailed) as info:
-        grading.nbgrader(["autograde", ASSIGNMENT, "--force", "--student=reference",
+    with pytest.raises(steps.StepFailed) as info:
+        steps.nbgrader(["autograde", ASSIGNMENT, "--force", "--student=reference",
                           "--SandboxedKernelManager.bwrap=/nonexistent/bwrap"], root)
     assert "GRADER FAILURE: the grading sandbox cannot start" in str(info.value)
     _not_graded_everywhere(root, ["reference"])
-    grading.nbgrader(["autograde", ASSIGNMENT, "--force", "--student=reference"], root)
-    assert grading.read_scores(root, ASSIGNMENT)["reference"] == before["reference"]
+    steps.nbgrader(["autograde", ASSIGNMENT, "--force", "--student=reference"], root)
+    assert gradebook.read_scores(root, ASSIGNMENT)["reference"] == before["reference"]
 
 
 def test_a_judge_that_cannot_open_its_socket_is_not_graded(course):
@@ -131,14 +132,14 @@ def test_a_judge_that_cannot_open_its_socket_is_not_graded(course):
     assert "GRADER FAILURE: the judge could not open its socket" in proc.stderr
     assert "AF_UNIX path too long" in proc.stderr
     _not_graded_everywhere(root, ["reference"])
-    grading.nbgrader(["autograde", ASSIGNMENT, "--force", "--student=reference"], root)
-    assert grading.read_scores(root, ASSIGNMENT)["reference"] == before["reference"]
+    steps.nbgrader(["autograde", ASSIGNMENT, "--force", "--student=reference"], root)
+    assert gradebook.read_scores(root, ASSIGNMENT)["reference"] == before["reference"]
 
 
 # -- course grade: the canary, failures listed, a gradebook that cannot be written ----------
 
 def _course_grade(root: Path, *extra):
-    return subprocess.run([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--workers",
+    return subprocess.run([sys.executable, "-m", "course.grader", "grade", ASSIGNMENT, "--workers",
                            "2", "--no-progress", *extra], cwd=root, capture_output=True,
                           text=True, timeout=600)
 
@@ -146,7 +147,7 @@ def _course_grade(root: Path, *extra):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     """01 with two students, graded by ``course grade`` (canary included)."""
-    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("canary"))
+    root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("canary"))
     reference = submissions.reference_for(root, ASSIGNMENT)
     release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
     for student, nb in (("ada", reference), ("bob", release)):
@@ -154,7 +155,7 @@ def graded_class(tmp_path_factory):
     proc = _course_grade(root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "canary: the reference scored full marks and the blank release zero" in proc.stdout
-    scores = grading.read_scores(root, ASSIGNMENT)
+    scores = gradebook.read_scores(root, ASSIGNMENT)
     assert set(scores) == {"ada", "bob"}, "a witness of the canary is among the students"
     return root, scores
 
@@ -177,7 +178,7 @@ def test_the_canary_stops_the_run_before_any_student_is_graded(graded_class):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "the canary failed" in proc.stderr and "no student was graded" in proc.stderr
     assert "the canary-reference witness was not graded: GRADER FAILURE" in proc.stderr
-    assert grading.read_scores(root, ASSIGNMENT) == before  # nobody's grade was touched
+    assert gradebook.read_scores(root, ASSIGNMENT) == before  # nobody's grade was touched
 
 
 def test_without_the_canary_each_grader_failure_is_listed_and_not_graded(graded_class):
@@ -195,36 +196,36 @@ def test_without_the_canary_each_grader_failure_is_listed_and_not_graded(graded_
     _not_graded_everywhere(root, ["ada", "bob"])
     proc = _course_grade(root, "--no-canary")  # healthy again: graded, as they were
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert grading.read_scores(root, ASSIGNMENT) == before
+    assert gradebook.read_scores(root, ASSIGNMENT) == before
 
 
 def test_a_gradebook_that_cannot_be_written_fails_every_submission(graded_class, tmp_path):
     root, _ = graded_class
     copy = tmp_path / "gradebook.db"
     shutil.copy(root / "gradebook.db", copy)
-    grading.nbgrader(["db", "student", "remove", "ada", "--force",
+    steps.nbgrader(["db", "student", "remove", "ada", "--force",
                       f"--CourseDirectory.db_url=sqlite:///{copy}"], root)
     readonly = f"sqlite:///file:{copy}?mode=ro&uri=true"
     proc = _course_grade(root, "--force", "--no-canary", f"--db-url={readonly}")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "2 failed" in proc.stdout and "readonly database" in proc.stdout, proc.stdout
-    assert "ada" not in grading.read_scores(root, ASSIGNMENT, readonly)
+    assert "ada" not in gradebook.read_scores(root, ASSIGNMENT, readonly)
 
 
 def test_the_demo_grades_nobody_else_when_its_witnesses_fail(tmp_path):
-    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path / "demo")
+    root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path / "demo")
     demo.make_submissions(root, ASSIGNMENT)
     _broken(root)
     log = tmp_path / "demo.log"
-    with pytest.raises(demo.CanaryFailed) as info:
+    with pytest.raises(errors.CanaryFailed) as info:
         demo.autograde_with_canary(root, ASSIGNMENT, log)
     assert "no one else was graded" in str(info.value)
     assert "for student 'typical-mistakes'" not in log.read_text()
-    assert "typical-mistakes" not in grading.read_scores(root, ASSIGNMENT)
+    assert "typical-mistakes" not in gradebook.read_scores(root, ASSIGNMENT)
 
 
 def test_doctor_passes_here_and_names_what_fails(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "course", "doctor", ASSIGNMENT], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "course.grader", "doctor", ASSIGNMENT], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
@@ -232,10 +233,10 @@ def test_doctor_passes_here_and_names_what_fails(tmp_path):
                   f"canary {ASSIGNMENT}"):
         assert any(ln.startswith("ok") and check in ln for ln in lines), proc.stdout
     assert any("bound memory_bytes" in ln for ln in lines), proc.stdout
-    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path / "broken")
+    root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path / "broken")
     with open(root / "nbgrader_config.py", "a") as fh:
         fh.write("\nc.SandboxedKernelManager.bwrap = '/nonexistent/bwrap'\n")
-    proc = subprocess.run([sys.executable, "-m", "course", "doctor", ASSIGNMENT], cwd=root,
+    proc = subprocess.run([sys.executable, "-m", "course.grader", "doctor", ASSIGNMENT], cwd=root,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL  bubblewrap" in proc.stdout and "/nonexistent/bwrap not found" in proc.stdout
@@ -249,7 +250,7 @@ PROBE = """
 import json, os, tempfile
 import nbformat
 import course
-from course.sandbox import SandboxedExecute
+from course.grader.preprocessors.execute import SandboxedExecute
 
 cell = nbformat.v4.new_code_cell("import course, os; print(os.path.dirname(course.__file__))")
 nb = nbformat.v4.new_notebook(cells=[cell])

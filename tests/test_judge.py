@@ -14,13 +14,15 @@ import nbformat
 import numpy as np
 import pytest
 
-from course import checks, judge
-from course.faults import repair
-from course.sandbox import safe_summary, split_hidden
+from course import checks, testcells
+from course.grader.cells import split_hidden
+from course.grader.faults import repair
+from course.grader.judge import session, wire
+from course.grader.preprocessors.execute import safe_summary
 
 
 def _roundtrip(value, strict=True):
-    return judge.unpack(json.loads(json.dumps(judge.pack(value, strict=strict))))
+    return wire.unpack(json.loads(json.dumps(wire.pack(value, strict=strict))))
 
 
 def test_plain_values_come_back_with_their_types():
@@ -50,11 +52,11 @@ def test_an_array_with_its_own_eq_arrives_as_a_plain_ndarray():
 
 def test_values_that_are_not_data_are_refused_or_marked():
     with pytest.raises(TypeError, match="object"):
-        judge.pack(np.array([object()]))
+        wire.pack(np.array([object()]))
     with pytest.raises(TypeError, match="function"):
-        judge.pack(lambda x: x)
+        wire.pack(lambda x: x)
     marker = _roundtrip([lambda x: x, 1], strict=False)
-    assert isinstance(marker[0], judge.Opaque) and marker[1] == 1
+    assert isinstance(marker[0], wire.Opaque) and marker[1] == 1
 
 
 @pytest.mark.parametrize("tree,why", [
@@ -71,27 +73,27 @@ def test_values_that_are_not_data_are_refused_or_marked():
     ([1, 2], "unexpected data"),
 ])
 def test_malformed_data_is_refused_with_a_reason(tree, why):
-    with pytest.raises(judge.Unreadable, match=why):
-        judge.unpack(tree)
+    with pytest.raises(wire.Unreadable, match=why):
+        wire.unpack(tree)
 
 
 def test_deep_nesting_and_huge_replies_are_refused():
     tree = 1
     for _ in range(200):
         tree = {"__list__": [tree]}
-    with pytest.raises(judge.Unreadable, match="nested too deeply"):
-        judge.unpack(tree)
-    with pytest.raises(judge.Unreadable, match="limit"):
-        judge.read_payload(" " * (judge.MAX_PAYLOAD + 1))
-    with pytest.raises(judge.Unreadable, match="not valid JSON"):
-        judge.read_payload("{'single': 'quotes'}")
+    with pytest.raises(wire.Unreadable, match="nested too deeply"):
+        wire.unpack(tree)
+    with pytest.raises(wire.Unreadable, match="limit"):
+        wire.read_payload(" " * (wire.MAX_PAYLOAD + 1))
+    with pytest.raises(wire.Unreadable, match="not valid JSON"):
+        wire.read_payload("{'single': 'quotes'}")
 
 
 def _message_roundtrip(value, strict=True):
     blobs = []
-    tree = judge.pack(value, strict=strict, blobs=blobs)
-    payload, got = judge.read_message(judge.encode_message({"value": tree}, blobs))
-    return judge.unpack(payload["value"], got)
+    tree = wire.pack(value, strict=strict, blobs=blobs)
+    payload, got = wire.read_message(wire.encode_message({"value": tree}, blobs))
+    return wire.unpack(payload["value"], got)
 
 
 def test_arrays_travel_as_raw_bytes_beside_the_json_and_come_back_the_same():
@@ -99,36 +101,36 @@ def test_arrays_travel_as_raw_bytes_beside_the_json_and_come_back_the_same():
              "rows": [np.zeros((0, 2))], "z": np.array(1 + 2j), "n": 3,
              "rng": np.random.default_rng(5)}
     blobs = []
-    tree = judge.pack(value, blobs=blobs)
-    message = judge.encode_message({"value": tree}, blobs)
+    tree = wire.pack(value, blobs=blobs)
+    message = wire.encode_message({"value": tree}, blobs)
     assert b"AAAA" not in message[:200] and len(blobs) >= 5  # no base64 in the JSON
     out = _message_roundtrip(value)
     np.testing.assert_array_equal(out["H"], value["H"])
     assert out["H"].flags.writeable and out["H"].flags.c_contiguous
     assert type(out["pair"][0]) is np.float32 and out["pair"][1] == 7
     assert out["rows"][0].shape == (0, 2) and out["z"] == 1 + 2j and out["n"] == 3
-    assert isinstance(out["rng"], judge.RngState)
-    assert isinstance(_message_roundtrip([lambda x: x], strict=False)[0], judge.Opaque)
+    assert isinstance(out["rng"], wire.RngState)
+    assert isinstance(_message_roundtrip([lambda x: x], strict=False)[0], wire.Opaque)
 
 
 def _message(head: dict, tail: bytes = b"") -> bytes:
     text = json.dumps(head).encode()
-    return judge.FRAME.pack(len(text)) + text + tail
+    return wire.FRAME.pack(len(text)) + text + tail
 
 
 @pytest.mark.parametrize("data,why", [
     (b"\x00\x00", "too short"),
-    (judge.FRAME.pack(99) + b"{}", "shorter than its header"),
+    (wire.FRAME.pack(99) + b"{}", "shorter than its header"),
     (_message({"blobs": [8]}, b"1234"), "do not add up"),
     (_message({"blobs": [4]}, b"12345678"), "do not add up"),
     (_message({"blobs": [-4, 8]}, b"1234"), "malformed list"),
     (_message({"blobs": [True]}, b"1"), "malformed list"),
     (_message({"blobs": "8"}), "malformed list"),
-    (judge.FRAME.pack(2) + b"[]", "not a JSON object"),
+    (wire.FRAME.pack(2) + b"[]", "not a JSON object"),
 ])
 def test_malformed_messages_are_refused_with_a_reason(data, why):
-    with pytest.raises(judge.Unreadable, match=why):
-        judge.read_message(data)
+    with pytest.raises(wire.Unreadable, match=why):
+        wire.read_message(data)
 
 
 @pytest.mark.parametrize("body,why", [
@@ -139,11 +141,11 @@ def test_malformed_messages_are_refused_with_a_reason(data, why):
     (["|O", [1], 0], "not plain numbers"),
 ])
 def test_array_references_must_point_at_bytes_that_fit(body, why):
-    payload, blobs = judge.read_message(_message({"blobs": [8]}, bytes(8)))
-    with pytest.raises(judge.Unreadable, match=why):
-        judge.unpack({"__nd__": body}, blobs)
-    with pytest.raises(judge.Unreadable):
-        judge.unpack({"__nd__": ["<f8", [1], 0]})  # an index, with no bytes sent
+    payload, blobs = wire.read_message(_message({"blobs": [8]}, bytes(8)))
+    with pytest.raises(wire.Unreadable, match=why):
+        wire.unpack({"__nd__": body}, blobs)
+    with pytest.raises(wire.Unreadable):
+        wire.unpack({"__nd__": ["<f8", [1], 0]})  # an index, with no bytes sent
 
 
 def test_write_back_shows_in_place_edits_to_the_test():
@@ -151,10 +153,10 @@ def test_write_back_shows_in_place_edits_to_the_test():
     rng = np.random.default_rng(0)
     kernel_rng = np.random.default_rng(0)
     kernel_rng.normal(size=5)
-    judge.write_back(x, np.array([1.0, 2.0, 3.0]))
-    judge.write_back(params, {"W": np.array([5.0, 6.0]), "b": 1.0, "extra": 2})
-    judge.write_back(hist, [1, 2])
-    judge.write_back(rng, judge.RngState(kernel_rng.bit_generator.state))
+    session.write_back(x, np.array([1.0, 2.0, 3.0]))
+    session.write_back(params, {"W": np.array([5.0, 6.0]), "b": 1.0, "extra": 2})
+    session.write_back(hist, [1, 2])
+    session.write_back(rng, wire.RngState(kernel_rng.bit_generator.state))
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
     assert params["W"].tolist() == [5.0, 6.0] and params["b"] == 1.0 and params["extra"] == 2
     assert hist == [1, 2]
@@ -164,14 +166,14 @@ def test_write_back_shows_in_place_edits_to_the_test():
 def test_free_names_are_what_the_test_takes_from_the_notebook():
     code = ("import itertools\ndef _t():\n    x = softmax(np.ones(3))\n    return len(x) + k\n"
             "k = 1\n_t()\n")
-    assert judge.free_names(code) == {"softmax", "np"}
+    assert session.free_names(code) == {"softmax", "np"}
 
 
 def test_swapped_functions_swaps_the_notebooks_globals_outside_grading():
     main = sys.modules["__main__"].__dict__
     main["course_test_fn"] = "mine"
     try:
-        with judge.swapped_functions(course_test_fn="reference", course_test_new=1):
+        with testcells.swapped_functions(course_test_fn="reference", course_test_new=1):
             assert main["course_test_fn"] == "reference" and main["course_test_new"] == 1
         assert main["course_test_fn"] == "mine" and "course_test_new" not in main
     finally:

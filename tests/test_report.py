@@ -1,4 +1,4 @@
-"""``python -m course report``: the grade report of a class graded by real nbgrader.
+"""``python -m course.grader report``: the grade report of a class graded by real nbgrader.
 
 The class is the ``graded`` fixture's: a reference student, a blank one, and one student per
 typical mistake of ``mistakes.py``, each of which breaks exactly its own exercise. So the
@@ -21,7 +21,8 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, SCREENSHOTS, notebook_path
 
-from course import demo, grading, report, submissions
+from course.grader import cells, demo, gradebook, report, submissions
+from course.grader.coursedir import Course
 
 ASSIGNMENT = ASSIGNMENTS[0]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -74,7 +75,7 @@ def _student_rows(page: str) -> dict[str, list[str]]:
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "course", "report", *args],
+    return subprocess.run([sys.executable, "-m", "course.grader", "report", *args],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
@@ -99,7 +100,7 @@ def edited(run, tmp_path_factory) -> Path:
     submission."""
     root = tmp_path_factory.mktemp("report-edited") / "course"
     shutil.copytree(run.root, root)
-    with grading._gradebook(root) as gb:  # the copy's own gradebook.db
+    with Course.at(root).gradebook() as gb:  # the copy's own gradebook.db
         for student in ("late", HOSTILE):
             gb.add_student(student)
             with gb.db.no_autoflush:  # else SQLAlchemy warns about nbgrader's half-built rows
@@ -231,7 +232,7 @@ def test_student_text_is_escaped(edited, tmp_path):
 
 def test_cli_exits_2_without_assignment_or_submission(edited, tmp_path, capsys):
     """Check the CLI explains, without a traceback, why there is nothing to report."""
-    from course.__main__ import main
+    from course.grader.cli import main
 
     proc = _run_cli("no-such-assignment", "--root", str(edited), "--out", str(tmp_path))
     assert proc.returncode == 2, proc.stderr
@@ -298,7 +299,7 @@ def _written_rows(page: str) -> dict[str, list[str]]:
 def test_cli_page_lists_written_answers_to_grade_apart(run, cli_page):
     """Check every written answer nobody has graded is listed per question, apart from scores:
     everyone's but the blank's (an untouched answer is nbgrader's automatic 0)."""
-    questions = submissions.written(submissions.read(notebook_path(ROOT / "source", ASSIGNMENT)))
+    questions = cells.written(submissions.read(notebook_path(ROOT / "source", ASSIGNMENT)))
     page = cli_page.read_text()
     rows = _written_rows(page)
     waiting = sorted(s for s in run.scores if s != "blank")
@@ -318,7 +319,7 @@ def test_the_demo_instructor_grades_model_answers_only(run, tmp_path):
     word for word; any other answer still waits for a person, and the page says so."""
     root = tmp_path / "course"
     shutil.copytree(run.root, root)
-    questions = submissions.written(submissions.read(notebook_path(root / "source", ASSIGNMENT)))
+    questions = cells.written(submissions.read(notebook_path(root / "source", ASSIGNMENT)))
     first = next(iter(questions))
     other = MISTAKES[ASSIGNMENT][0].student
     path = notebook_path(root / "autograded" / other, ASSIGNMENT)
@@ -329,7 +330,7 @@ def test_the_demo_instructor_grades_model_answers_only(run, tmp_path):
     nbformat.write(nb, str(path))
 
     assert demo.grade_model_answers(root, ASSIGNMENT) == {other: [first]}
-    scores = grading.read_scores(root, ASSIGNMENT)
+    scores = gradebook.read_scores(root, ASSIGNMENT)
     model = {q: (w["points"], w["points"]) for q, w in questions.items()}
     assert scores["reference"]["written"] == model and scores["reference"]["to_grade"] == []
     assert scores["reference"]["score"] == scores["reference"]["max_score"]

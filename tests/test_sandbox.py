@@ -36,13 +36,14 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, ROOT, autograded_part, notebook_path
 
-from course import grading, sandbox, submissions
-from course.grader import cgroup
+from course.grader import cells, cgroup, gradebook, steps, submissions
+from course.grader.sandbox import bwrap
+from course.grader.sandbox.kernel import SandboxedKernelManager
 
 ASSIGNMENT = ASSIGNMENTS[0]
 GROUPS, NO_GROUPS_WHY = cgroup.available()
-pytestmark = pytest.mark.skipif(not sandbox.sandbox_available()[0],
-                                reason=f"no sandbox here: {sandbox.sandbox_available()[1]}")
+pytestmark = pytest.mark.skipif(not bwrap.sandbox_available()[0],
+                                reason=f"no sandbox here: {bwrap.sandbox_available()[1]}")
 
 ATTACKS = {
     "reads-instructor-files": """
@@ -278,7 +279,8 @@ _ip.showsyntaxerror = lambda *a, **k: None
 _sys.excepthook = lambda *a, **k: None
 """,
     "forges-grader-replies": """
-import course.judge as _judge
+import course.grader.judge.kernel as _judge
+import course.grader.judge.wire as _wire
 _real_call = _judge.kernel_call
 
 
@@ -287,10 +289,10 @@ def _forged_call(req, blobs):
         return _real_call(req, blobs)
     X, W, b = req["args"]
     forged = {"kind": "reply", "status": "ok", "warnings": [],
-              "result": _judge.pack(np.asarray(X, float) @ W),  # the wrong answer, "with" a bias
-              "args": _judge.pack([X, W, b], strict=False), "kwargs": _judge.pack({})}
+              "result": _wire.pack(np.asarray(X, float) @ W),  # the wrong answer, "with" a bias
+              "args": _wire.pack([X, W, b], strict=False), "kwargs": _wire.pack({})}
     for nonce in ("forged", None, req["nonce"]):  # replies to nothing, then to this call
-        _judge.send_frame(_judge._LINK[-1], _judge.encode_message(dict(forged, nonce=nonce), []))
+        _wire.send_frame(_judge._LINK[-1], _wire.encode_message(dict(forged, nonce=nonce), []))
     return dict(forged)
 
 
@@ -369,7 +371,7 @@ class _Listener:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    root = grading.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("sandbox-course"))
+    root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("sandbox-course"))
     return root, submissions.reference_for(root, ASSIGNMENT)
 
 
@@ -423,7 +425,7 @@ def hostile_batch(course):
         path.write_text(text)
     before = _tree_hash(root)
     started = time.perf_counter()
-    log = grading.nbgrader(["autograde", ASSIGNMENT, "--force",
+    log = steps.nbgrader(["autograde", ASSIGNMENT, "--force",
                             f"--SandboxedExecute.timeout={CELL_LIMIT}",
                             f"--SandboxedExecute.notebook_timeout={NOTEBOOK_LIMIT}",
                             f"--SandboxedExecute.interrupt_grace={GRACE}",
@@ -438,11 +440,11 @@ def hostile_batch(course):
     listener.close()
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
     scores = {student: autograded_part(entry)
-              for student, entry in grading.read_scores(root, ASSIGNMENT).items()}
+              for student, entry in gradebook.read_scores(root, ASSIGNMENT).items()}
     yield {"root": root, "scores": scores, "before": before,
            "after": _tree_hash(root), "listener": listener, "canary": canary,
            "leftover": left.stdout.split(), "log": log, "elapsed": elapsed,
-           "points": {name: ex["points"] for name, ex in submissions.exercises(
+           "points": {name: ex["points"] for name, ex in cells.exercises(
                submissions.read(notebook_path(root / "source", ASSIGNMENT))).items()}}
     canary.unlink(missing_ok=True)
 
@@ -528,7 +530,7 @@ def test_deleted_or_retyped_tests_are_restored_and_graded(hostile_batch, tamperi
 
 def test_a_dead_kernel_costs_only_what_did_not_run(hostile_batch):
     root = hostile_batch["root"]
-    exercises = submissions.exercises(submissions.read(notebook_path(root / "source",
+    exercises = cells.exercises(submissions.read(notebook_path(root / "source",
                                                                      ASSIGNMENT)))
     last = list(exercises)[-1]
     s = hostile_batch["scores"]["kills-kernel"]
@@ -632,7 +634,7 @@ def _lost_only(batch, student: str, *functions: str) -> None:
     assert s["score"] == s["max_score"] - lost, (
         f"{student} scored {s['score']}, expected {s['max_score'] - lost}; failing cells: {wrong}")
     for cell in wrong:
-        assert submissions.exercise_of(cell, batch["points"]) in functions, (student, cell)
+        assert cells.exercise_of(cell, batch["points"]) in functions, (student, cell)
 
 
 @pytest.mark.parametrize("forgery", [*FORGERIES, *LATE_FORGERIES])
@@ -714,7 +716,7 @@ def test_every_submission_has_a_grade_row_and_the_batch_kept_its_time_limit(host
 def test_feedback_shows_no_hidden_tests_or_reference_values(hostile_batch):
     root = hostile_batch["root"]
     for student in ("honest-a", "replaces-numpy-functions"):
-        grading.nbgrader(["generate_feedback", ASSIGNMENT, f"--student={student}", "--force"],
+        steps.nbgrader(["generate_feedback", ASSIGNMENT, f"--student={student}", "--force"],
                          root)
     pages = {s: notebook_path(root / "feedback" / s, ASSIGNMENT).with_suffix(".html").read_text()
              for s in ("honest-a", "replaces-numpy-functions")}
@@ -729,20 +731,20 @@ def test_feedback_shows_no_hidden_tests_or_reference_values(hostile_batch):
 def test_grading_without_the_sandbox_must_be_asked_for_and_is_reported(course):
     root, reference = course
     submissions.write(reference, notebook_path(root / "submitted" / "unsandboxed", ASSIGNMENT))
-    log = grading.nbgrader(["autograde", ASSIGNMENT, "--student=unsandboxed", "--force",
+    log = steps.nbgrader(["autograde", ASSIGNMENT, "--student=unsandboxed", "--force",
                             "--SandboxedExecute.sandbox=off"], root)
     assert "graded WITHOUT the sandbox" in log
     nb = submissions.read(notebook_path(root / "autograded" / "unsandboxed", ASSIGNMENT))
     assert nb.metadata["course_grading"]["sandbox"] == "off"
-    scores = autograded_part(grading.read_scores(root, ASSIGNMENT)["unsandboxed"])
+    scores = autograded_part(gradebook.read_scores(root, ASSIGNMENT)["unsandboxed"])
     assert scores["score"] == scores["max_score"] > 0
 
 
 def test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start(course):
     root, reference = course
     submissions.write(reference, notebook_path(root / "submitted" / "no-sandbox", ASSIGNMENT))
-    with pytest.raises(grading.StepFailed) as info:
-        grading.nbgrader(["autograde", ASSIGNMENT, "--student=no-sandbox", "--force",
+    with pytest.raises(steps.StepFailed) as info:
+        steps.nbgrader(["autograde", ASSIGNMENT, "--student=no-sandbox", "--force",
                           "--SandboxedKernelManager.bwrap=/nonexistent/bwrap"], root)
     assert "the grading sandbox cannot start: /nonexistent/bwrap not found" in str(info.value)
     assert not notebook_path(root / "autograded" / "no-sandbox", ASSIGNMENT).exists()
@@ -770,7 +772,7 @@ print(f"children used {times.children_user + times.children_system:.2f} s of CPU
 
 async def _run_in_sandbox(code: str, cwd: Path, **bounds) -> str:
     """Run ``code`` in a sandboxed kernel with the given bounds; return its printed text."""
-    km = sandbox.SandboxedKernelManager(kernel_name="python3", **bounds)
+    km = SandboxedKernelManager(kernel_name="python3", **bounds)
     await km.start_kernel(cwd=str(cwd))
     kc = km.client()
     kc.start_channels()

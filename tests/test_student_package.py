@@ -26,7 +26,7 @@ import pytest
 from conftest import ASSIGNMENTS, ROOT, notebook_path
 
 import course
-from course import submissions
+from course.grader import cells
 
 # the grader's modules: never imported by a student's notebook
 GRADER_MODULES = {"__main__", "_sandbox_entry", "bench", "canary", "demo", "doctor", "export",
@@ -62,11 +62,11 @@ def _references() -> dict[str, object]:
     refs = {}
     for assignment in ASSIGNMENTS:
         nb = nbformat.read(str(notebook_path(ROOT / "source", assignment)), 4)
-        graded = set(submissions.exercises(nb))
+        graded = set(cells.exercises(nb))
         ns = {"np": np, "math": math, "itertools": itertools}
         for cell in nb.cells:
             if cell.cell_type == "code" and _meta(cell).get("solution"):
-                exec(compile(submissions.strip_solution(cell.source), assignment, "exec"), ns)  # noqa: S102
+                exec(compile(cells.strip_solution(cell.source), assignment, "exec"), ns)  # noqa: S102
         # numeric answers (05's losses at initialisation) are graded values, not functions
         refs.update({name: ns[name] for name in graded if callable(ns.get(name))})
     return refs

@@ -6,7 +6,7 @@ ones listed in ``DEMO`` together.  This file is instructor material: nbgrader's
 ``CourseDirectory.ignore`` keeps it out of ``release/``.
 """
 
-from course.submissions import Mistake
+from course.grader.submissions import Mistake
 
 MISTAKES = [
     # init_params

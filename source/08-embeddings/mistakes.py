@@ -7,7 +7,7 @@ way than the reference; each is submitted as its own student and must score full
 ``CourseDirectory.ignore`` keeps it out of ``release/``.
 """
 
-from course.submissions import Mistake, Variant
+from course.grader.submissions import Mistake, Variant
 
 MISTAKES = [
     # build_vocab
