@@ -341,7 +341,7 @@ class Playground(W.VBox):
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return fn(*args, **kwargs)
-        except Exception as exc:  # the student's code: show the error instead of raising
+        except Exception as exc:  # noqa: BLE001 - the student's code: shown, not raised
             self.error = f"{getattr(fn, '__name__', 'a function')} raised " \
                          f"{type(exc).__name__}: {exc}"
             self.playing = False

@@ -128,52 +128,72 @@ def run(root: Path, only: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     root = Path(root).resolve()
-    if not (root / "nbgrader_config.py").is_file():
-        print(f"error: {root} is not a course folder (no nbgrader_config.py)", file=sys.stderr)
+    asgs = _assignments(root, only)
+    if isinstance(asgs, str):
+        print(f"error: {asgs}", file=sys.stderr)
         return 2
-    asgs = Course.at(root).assignments
-    if only:
-        unknown = sorted(set(only) - set(asgs))
-        if unknown:
-            print(f"error: no such assignment in source/: {', '.join(unknown)}", file=sys.stderr)
-            return 2
-        asgs = [a for a in asgs if a in only]
     log = root / "autograded" / "demo.log"
     log.unlink(missing_ok=True)
     csv = root / "grades.csv"
-    steps = [(name, a) for a in asgs for name in ("generate", "submit", "autograde", "feedback")]
-    steps.append(("export", None))
+    plan = [(name, a) for a in asgs for name in ("generate", "submit", "autograde", "feedback")]
+    plan.append(("export", None))
     started = time.perf_counter()
     scores: dict[str, dict] = {}
-    bar = tqdm(steps, unit="step", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(plan, unit="step", file=sys.stderr, dynamic_ncols=True)
     try:
         for step, a in bar:
             bar.set_description(f"{step} {a or ''}".strip())
-            if step == "generate":
-                steps.nbgrader(["generate_assignment", a, "--force"], root, log=log)
-            elif step == "submit":
-                make_submissions(root, a)
-            elif step == "autograde":
-                autograde_with_canary(root, a, log)
-                grade_model_answers(root, a)
-                scores[a] = read_scores(root, a)
-            elif step == "feedback":
-                steps.nbgrader(["generate_feedback", a, "--force"], root, log=log)
-            else:
-                steps.nbgrader(["export", f"--to={csv}"], root, log=log)
+            _do(step, root, a, log, csv, scores)
     except (StepFailed, CanaryFailed, ValueError, OSError) as exc:
         bar.close()
-        print(f"\ndemo failed at step '{step}{' ' + a if a else ''}':\n{exc}\n"
-              f"full log: {log}", file=sys.stderr)
-        if "there are submissions associated with it" in str(exc):
-            print(f"\nwhy: the gradebook holds submissions of an earlier version of {a}, and "
-                  f"nbgrader does not change an assignment's cells once it has submissions. "
-                  f"In this demo course, start over: remove gradebook.db, submitted/ and "
-                  f"autograded/ (never in a course with real students), restore the release "
-                  f"nbgrader removed with `git checkout release/`, and run the demo again.",
-                  file=sys.stderr)
+        _explain(exc, step, a, log)
         return 1
     bar.close()
+    _summary(root, scores, asgs, csv, log, time.perf_counter() - started)
+    return 0
+
+
+def _assignments(root: Path, only: list[str] | None) -> list[str] | str:
+    """The assignments to run, or what is wrong with the request."""
+    if not (root / "nbgrader_config.py").is_file():
+        return f"{root} is not a course folder (no nbgrader_config.py)"
+    asgs = Course.at(root).assignments
+    unknown = sorted(set(only or []) - set(asgs))
+    if unknown:
+        return f"no such assignment in source/: {', '.join(unknown)}"
+    return [a for a in asgs if a in only] if only else asgs
+
+
+def _do(step: str, root: Path, a: str | None, log: Path, csv: Path, scores: dict) -> None:
+    """One step of the demo's workflow (see the module's docstring)."""
+    if step == "generate":
+        steps.nbgrader(["generate_assignment", a, "--force"], root, log=log)
+    elif step == "submit":
+        make_submissions(root, a)
+    elif step == "autograde":
+        autograde_with_canary(root, a, log)
+        grade_model_answers(root, a)
+        scores[a] = read_scores(root, a)
+    elif step == "feedback":
+        steps.nbgrader(["generate_feedback", a, "--force"], root, log=log)
+    else:
+        steps.nbgrader(["export", f"--to={csv}"], root, log=log)
+
+
+def _explain(exc: Exception, step: str, a: str | None, log: Path) -> None:
+    print(f"\ndemo failed at step '{step}{' ' + a if a else ''}':\n{exc}\n"
+          f"full log: {log}", file=sys.stderr)
+    if "there are submissions associated with it" in str(exc):
+        print(f"\nwhy: the gradebook holds submissions of an earlier version of {a}, and "
+              f"nbgrader does not change an assignment's cells once it has submissions. "
+              f"In this demo course, start over: remove gradebook.db, submitted/ and "
+              f"autograded/ (never in a course with real students), restore the release "
+              f"nbgrader removed with `git checkout release/`, and run the demo again.",
+              file=sys.stderr)
+
+
+def _summary(root: Path, scores: dict, asgs: list[str], csv: Path, log: Path,
+             seconds: float) -> None:
     print()
     print(format_table(scores, asgs))
     print()
@@ -186,5 +206,4 @@ def run(root: Path, only: list[str] | None = None) -> int:
     for a in asgs:
         print(f"             e.g. {root / 'feedback' / 'reference' / a / (a + '.html')}")
     print(f"nbgrader log: {log}")
-    print(f"done in {time.perf_counter() - started:.0f} s")
-    return 0
+    print(f"done in {seconds:.0f} s")

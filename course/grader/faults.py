@@ -60,40 +60,12 @@ def repair(nb: NotebookNode, known_ids: set[str] | None = None) -> list[str]:
     ``known_ids`` are the assignment's grade ids: a cell claiming another one is a cell
     the student marked as graded, and becomes an ordinary cell."""
     notes: list[str] = []
-    seen_ids: set[str] = set()
-    for cell in nb.cells:
-        cid = cell.get("id")
-        if not isinstance(cid, str) or not cid or cid in seen_ids:
-            cell["id"] = uuid.uuid4().hex[:12]
-            if isinstance(cid, str) and cid:
-                notes.append(f"two cells had the id {cid!r}; one got a new id")
-        seen_ids.add(cell["id"])
+    _fix_cell_ids(nb, notes)
     last_with: dict[str, int] = {}
     for i, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {}).get("nbgrader")
-        if meta is None:
-            continue
-        if not isinstance(meta, dict):
-            del cell.metadata["nbgrader"]
-            notes.append(f"cell {i} had malformed nbgrader metadata; it was removed")
-            continue
-        graded = meta.get("grade") or meta.get("solution") or meta.get("locked") \
-            or meta.get("task")
-        if graded and not isinstance(meta.get("grade_id"), str):
-            del cell.metadata["nbgrader"]
-            notes.append(f"cell {i} had nbgrader metadata without a grade id; it was removed")
-            continue
-        if known_ids is not None and isinstance(meta.get("grade_id"), str) \
-                and meta["grade_id"] not in known_ids:
-            del cell.metadata["nbgrader"]
-            notes.append(f"cell {i} claimed to be the graded cell {meta['grade_id']!r}, which "
-                         "the assignment does not have; it was treated as an ordinary cell")
-            continue
-        if "schema_version" in meta and meta["schema_version"] != SCHEMA_VERSION:
-            meta["schema_version"] = SCHEMA_VERSION
-            notes.append(f"cell {i} had an edited nbgrader schema version; it was reset")
-        if graded:
-            last_with[meta["grade_id"]] = i
+        grade_id = _fix_nbgrader_meta(i, cell, known_ids, notes)
+        if grade_id is not None:
+            last_with[grade_id] = i
     for i, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader")
         if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str) \
@@ -102,6 +74,50 @@ def repair(nb: NotebookNode, known_ids: set[str] | None = None) -> list[str]:
                          f"was graded and cell {i} was treated as an ordinary cell")
             del cell.metadata["nbgrader"]
     return notes
+
+
+def _fix_cell_ids(nb: NotebookNode, notes: list[str]) -> None:
+    """Give every cell an id of its own (a missing or repeated one gets a new id)."""
+    seen_ids: set[str] = set()
+    for cell in nb.cells:
+        cid = cell.get("id")
+        if not isinstance(cid, str) or not cid or cid in seen_ids:
+            cell["id"] = uuid.uuid4().hex[:12]
+            if isinstance(cid, str) and cid:
+                notes.append(f"two cells had the id {cid!r}; one got a new id")
+        seen_ids.add(cell["id"])
+
+
+def _fix_nbgrader_meta(i: int, cell, known_ids: set[str] | None, notes: list[str]):
+    """Remove or reset nbgrader metadata nbgrader cannot process; return the cell's grade id
+    if it is (still) a graded cell, else None."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    if meta is None:
+        return None
+    problem = _meta_problem(meta, known_ids)
+    if problem:
+        del cell.metadata["nbgrader"]
+        notes.append(f"cell {i} {problem}")
+        return None
+    if "schema_version" in meta and meta["schema_version"] != SCHEMA_VERSION:
+        meta["schema_version"] = SCHEMA_VERSION
+        notes.append(f"cell {i} had an edited nbgrader schema version; it was reset")
+    graded = meta.get("grade") or meta.get("solution") or meta.get("locked") or meta.get("task")
+    return meta["grade_id"] if graded else None
+
+
+def _meta_problem(meta, known_ids: set[str] | None) -> str | None:
+    """Why a cell's nbgrader metadata must go, or None."""
+    if not isinstance(meta, dict):
+        return "had malformed nbgrader metadata; it was removed"
+    graded = meta.get("grade") or meta.get("solution") or meta.get("locked") or meta.get("task")
+    if graded and not isinstance(meta.get("grade_id"), str):
+        return "had nbgrader metadata without a grade id; it was removed"
+    if known_ids is not None and isinstance(meta.get("grade_id"), str) \
+            and meta["grade_id"] not in known_ids:
+        return (f"claimed to be the graded cell {meta['grade_id']!r}, which the assignment "
+                "does not have; it was treated as an ordinary cell")
+    return None
 
 
 class GradingExporter(NotebookExporter):

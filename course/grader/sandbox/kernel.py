@@ -63,7 +63,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             import matplotlib
 
             mpl_cache = matplotlib.get_cachedir()
-        except Exception:  # matplotlib is optional for the sandbox itself
+        except Exception:  # noqa: BLE001 - matplotlib is optional for the sandbox itself
             mpl_cache = None
         cmd = sandbox_command(kernel_cmd, cwd=str(kw.get("cwd") or os.getcwd()),
                               socket_dir=self._socket_dir, limits=limits, mpl_cache=mpl_cache,
