@@ -96,38 +96,55 @@ def assert_close(
     """
     exp = np.asarray(expected)
     if exp.ndim == 0:
-        if isinstance(received, np.ndarray) and received.ndim > 0:
-            _fail(name, f"expected a single number, received {_describe(received)}", hint)
-        if isinstance(received, (list, tuple, dict, str)) or received is None:
-            _fail(name, f"expected a single number, received {_describe(received)}", hint)
-        try:
-            rec = np.asarray(received, dtype=float)
-        except (TypeError, ValueError):
-            _fail(name, f"expected a single number, received {_describe(received)}", hint)
-        if not np.isfinite(rec) and np.isfinite(exp):
-            _fail(name, f"expected {float(exp)!r}, received {float(rec)!r}", hint)
-        if not np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=True):
-            _fail(name, f"expected {float(exp)!r}, received {float(rec)!r} "
-                  f"(difference {abs(float(rec) - float(exp)):.3g})", hint)
+        _assert_close_number(received, exp, name=name, rtol=rtol, atol=atol, hint=hint)
         return
     assert_shape(received, exp.shape, name=name, hint=hint)
+    _assert_dtype(received, dtype_kind, name=name, hint=hint)
+    rec = received.astype(float)
+    expf = exp.astype(float)
+    bad = ~np.isclose(rec, expf, rtol=rtol, atol=atol, equal_nan=True)
+    if bad.any():
+        _fail(name, _entries_differ(rec, expf, bad), hint)
+
+
+def _assert_close_number(received, exp: np.ndarray, *, name: str, rtol: float, atol: float,
+                         hint: str | None) -> None:
+    """:func:`assert_close` when the expected value ``exp`` is a single number (0-d)."""
+    if isinstance(received, np.ndarray) and received.ndim > 0:
+        _fail(name, f"expected a single number, received {_describe(received)}", hint)
+    if isinstance(received, (list, tuple, dict, str)) or received is None:
+        _fail(name, f"expected a single number, received {_describe(received)}", hint)
+    try:
+        rec = np.asarray(received, dtype=float)
+    except (TypeError, ValueError):
+        _fail(name, f"expected a single number, received {_describe(received)}", hint)
+    if not np.isfinite(rec) and np.isfinite(exp):
+        _fail(name, f"expected {float(exp)!r}, received {float(rec)!r}", hint)
+    if not np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=True):
+        _fail(name, f"expected {float(exp)!r}, received {float(rec)!r} "
+              f"(difference {abs(float(rec) - float(exp)):.3g})", hint)
+
+
+def _assert_dtype(received: np.ndarray, dtype_kind: str | None, *, name: str,
+                  hint: str | None) -> None:
+    """The array holds numbers, of ``dtype.kind`` ``dtype_kind`` unless that is None."""
     if dtype_kind is not None and received.dtype.kind != dtype_kind:
         kinds = {"f": "floating point", "b": "boolean", "i": "integer"}
         _fail(name, f"expected a {kinds.get(dtype_kind, dtype_kind)} array, received dtype "
               f"{received.dtype}", hint)
     if not np.issubdtype(received.dtype, np.number) and received.dtype.kind != "b":
         _fail(name, f"expected numbers, received dtype {received.dtype}", hint)
-    rec = received.astype(float)
-    expf = exp.astype(float)
-    bad = ~np.isclose(rec, expf, rtol=rtol, atol=atol, equal_nan=True)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f"[{', '.join(map(str, idx))}]"
-        detail = (f"{int(bad.sum())} of {bad.size} entries differ; the first is {where}: "
-                  f"expected {float(expf[idx])!r}, received {float(rec[idx])!r}")
-        if bad.size <= 50:
-            detail += f"\n  expected:\n{_fmt(expf)}\n  received:\n{_fmt(rec)}"
-        _fail(name, detail, hint)
+
+
+def _entries_differ(rec: np.ndarray, expf: np.ndarray, bad: np.ndarray) -> str:
+    """How many entries differ (``bad``), the first of them, and both arrays when small."""
+    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = f"[{', '.join(map(str, idx))}]"
+    detail = (f"{int(bad.sum())} of {bad.size} entries differ; the first is {where}: "
+              f"expected {float(expf[idx])!r}, received {float(rec[idx])!r}")
+    if bad.size <= 50:
+        detail += f"\n  expected:\n{_fmt(expf)}\n  received:\n{_fmt(rec)}"
+    return detail
 
 
 def assert_equal(received, expected, *, name: str = "result", hint: str | None = None) -> None:
@@ -197,52 +214,72 @@ def _changed(before, after, path: str = "") -> str | None:
     """
     if isinstance(before, _Untracked):
         return None
-    here = path or "it"
-    at = f"{path}: " if path else ""
     if isinstance(before, np.ndarray):
-        if not isinstance(after, np.ndarray):
-            return f"{here} was an ndarray and is now {_describe(after)}"
-        if after.shape != before.shape:
-            return f"{at}its shape changed from {before.shape} to {after.shape}"
-        if after.dtype != before.dtype:
-            return f"{at}its dtype changed from {before.dtype} to {after.dtype}"
-        if before.dtype.kind in "fc":
-            diff = ~((before == after) | (np.isnan(before) & np.isnan(after)))
-        else:
-            diff = before != after
-        diff = np.asarray(diff, dtype=bool)
-        if diff.any():
-            idx = tuple(int(i) for i in np.argwhere(diff)[0]) if diff.ndim else ()
-            entry = f"{path}[{', '.join(map(str, idx))}]" if path else f"entry {list(idx)}"
-            return f"{entry} was {before[idx].item()!r} and is now {after[idx].item()!r}"
-        return None
+        return _array_changed(before, after, path)
     if isinstance(before, dict):
-        if not isinstance(after, dict):
-            return f"{here} was a dict and is now {_describe(after)}"
-        added = [k for k in after if k not in before]
-        removed = [k for k in before if k not in after]
-        if added or removed:
-            parts = ([f"key {k!r} was added" for k in added]
-                     + [f"key {k!r} was removed" for k in removed])
-            return at + ", ".join(parts)
-        for key, value in before.items():
-            change = _changed(value, after[key], f"{path}[{key!r}]")
-            if change:
-                return change
-        return None
+        return _dict_changed(before, after, path)
     if isinstance(before, (list, tuple)):
-        if not isinstance(after, (list, tuple)):
-            return f"{here} was a {type(before).__name__} and is now {_describe(after)}"
-        if len(after) != len(before):
-            return (f"{at}its length changed from {len(before)} to {len(after)} "
-                    f"(it was {before!r} and is now {after!r})")
-        for i, (b, a) in enumerate(zip(before, after)):
-            change = _changed(b, a, f"{path}[{i}]")
-            if change:
-                return change
-        return None
+        return _sequence_changed(before, after, path)
     if not _same_plain(before, after):
-        return f"{here} was {before!r} and is now {after!r}"
+        return f"{path or 'it'} was {before!r} and is now {after!r}"
+    return None
+
+
+def _array_changed(before: np.ndarray, after, path: str) -> str | None:
+    """:func:`_changed` for an array: its type, shape, dtype, then its first changed entry."""
+    at = f"{path}: " if path else ""
+    if not isinstance(after, np.ndarray):
+        return f"{path or 'it'} was an ndarray and is now {_describe(after)}"
+    if after.shape != before.shape:
+        return f"{at}its shape changed from {before.shape} to {after.shape}"
+    if after.dtype != before.dtype:
+        return f"{at}its dtype changed from {before.dtype} to {after.dtype}"
+    return _entry_changed(before, after, path)
+
+
+def _entry_changed(before: np.ndarray, after: np.ndarray, path: str) -> str | None:
+    """The first entry of two arrays of one shape and dtype that differs (NaN equals NaN)."""
+    if before.dtype.kind in "fc":
+        diff = ~((before == after) | (np.isnan(before) & np.isnan(after)))
+    else:
+        diff = before != after
+    diff = np.asarray(diff, dtype=bool)
+    if not diff.any():
+        return None
+    idx = tuple(int(i) for i in np.argwhere(diff)[0]) if diff.ndim else ()
+    entry = f"{path}[{', '.join(map(str, idx))}]" if path else f"entry {list(idx)}"
+    return f"{entry} was {before[idx].item()!r} and is now {after[idx].item()!r}"
+
+
+def _dict_changed(before: dict, after, path: str) -> str | None:
+    """:func:`_changed` for a dict: its type, its keys, then each value in turn."""
+    if not isinstance(after, dict):
+        return f"{path or 'it'} was a dict and is now {_describe(after)}"
+    added = [k for k in after if k not in before]
+    removed = [k for k in before if k not in after]
+    if added or removed:
+        parts = ([f"key {k!r} was added" for k in added]
+                 + [f"key {k!r} was removed" for k in removed])
+        return (f"{path}: " if path else "") + ", ".join(parts)
+    for key, value in before.items():
+        change = _changed(value, after[key], f"{path}[{key!r}]")
+        if change:
+            return change
+    return None
+
+
+def _sequence_changed(before: list | tuple, after, path: str) -> str | None:
+    """:func:`_changed` for a list or a tuple: its type, its length, then each item in turn."""
+    if not isinstance(after, (list, tuple)):
+        return f"{path or 'it'} was a {type(before).__name__} and is now {_describe(after)}"
+    if len(after) != len(before):
+        at = f"{path}: " if path else ""
+        return (f"{at}its length changed from {len(before)} to {len(after)} "
+                f"(it was {before!r} and is now {after!r})")
+    for i, (b, a) in enumerate(zip(before, after)):
+        change = _changed(b, a, f"{path}[{i}]")
+        if change:
+            return change
     return None
 
 
