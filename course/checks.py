@@ -358,9 +358,24 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
         The point.
     """
     W = np.asarray(W, dtype=float)
-    g = analytic
-    if not isinstance(g, np.ndarray) or g.shape != W.shape:
-        _fail(name, f"a gradient has the shape of its variable {W.shape}, received "
+    g = _gradient_as_floats(analytic, W.shape, name=name, hint=hint)
+    length = float(np.sqrt(np.sum(g * g)))
+    mismatch = _slope_test(f, W, g, h, length)
+    everywhere = np.ones(W.shape, dtype=bool)
+    results = [mismatch(everywhere) for _ in range(6)]
+    if not any(bad for _, _, bad in results):
+        return
+    lines = _directions_verdict(results, length)
+    found = _bisect_wrong_entry(mismatch, W.shape)
+    if found is not None:
+        lines += _entry_verdict(mismatch, g, found)
+    _fail(name, "\n  ".join(lines), hint)
+
+
+def _gradient_as_floats(g, shape: tuple, *, name: str, hint: str | None) -> np.ndarray:
+    """``g`` as a float array, after checking its type, shape, dtype and that it is finite."""
+    if not isinstance(g, np.ndarray) or g.shape != shape:
+        _fail(name, f"a gradient has the shape of its variable {shape}, received "
               f"{_describe(g) if not isinstance(g, np.ndarray) else f'shape {g.shape}'}", hint)
     if not (np.issubdtype(g.dtype, np.number) or g.dtype.kind == "b"):
         _fail(name, f"expected numbers, received dtype {g.dtype}", hint)
@@ -368,11 +383,19 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
     if not np.all(np.isfinite(g)):
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
         _fail(name, f"entry {list(idx)} is {float(g[idx])!r}", hint)
-    rng = np.random.default_rng(577)  # the same directions every run: the same verdict
-    length = float(np.sqrt(np.sum(g * g)))
+    return g
+
+
+def _slope_test(f, W: np.ndarray, g: np.ndarray, h: float, length: float):
+    """``mismatch(mask)``: the slope ``g`` predicts and the slope of ``f`` measured along a
+    random unit direction inside ``mask``, and whether they disagree.
+
+    The directions come from one generator seeded once: the same directions, in the same
+    order, every run, so the same verdict.
+    """
+    rng = np.random.default_rng(577)
 
     def mismatch(mask):
-        """Predicted and measured slope along a random unit direction inside ``mask``."""
         v = np.where(mask, rng.standard_normal(W.shape), 0.0)
         v /= max(float(np.sqrt(np.sum(v * v))), 1e-300)
         measured, noise = _slope(f, W, v, h)
@@ -380,10 +403,12 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
         off = abs(predicted - measured)
         return predicted, measured, off > 1e-6 * max(length, abs(measured)) + noise
 
-    everywhere = np.ones(W.shape, dtype=bool)
-    results = [mismatch(everywhere) for _ in range(6)]
-    if not any(bad for _, _, bad in results):
-        return
+    return mismatch
+
+
+def _directions_verdict(results: list, length: float) -> list[str]:
+    """The first lines of an :func:`assert_gradient` failure: how many of the random
+    directions disagree and, when they all disagree the same way, the usual mistake."""
     predicted = np.array([p for p, _, _ in results])
     measured = np.array([m for _, m, _ in results])
     lines = [f"your gradient predicts the wrong change of f along {sum(b for *_, b in results)} "
@@ -394,43 +419,50 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
             lines.append(f"everywhere the same way: {_factor_hint(ratio)}")
     elif length > 0:
         lines.append("f does not change along any of them, but your gradient is not zero")
-    # bisection: directions restricted to halves of a mismatching set of entries
-    flat = np.arange(W.size)
-    found = None
+    return lines
+
+
+def _only(indices, shape: tuple) -> np.ndarray:
+    """A mask of ``shape`` that is True at the flat ``indices`` only."""
+    mask = np.zeros(int(np.prod(shape)), dtype=bool)
+    mask[indices] = True
+    return mask.reshape(shape)
+
+
+def _bisect_wrong_entry(mismatch, shape: tuple):
+    """The flat index of one wrong entry, or None: directions restricted to halves of a
+    mismatching set of entries narrow it down to one."""
     for _ in range(3):  # a few tries: a wrong half can hide behind an unlucky direction
-        candidates = flat
+        candidates = np.arange(int(np.prod(shape)))
         while candidates.size > 1:
-            halves = np.array_split(candidates, 2)
-            for half in halves:
-                mask = np.zeros(W.size, dtype=bool)
-                mask[half] = True
-                if mismatch(mask.reshape(W.shape))[2]:
+            for half in np.array_split(candidates, 2):
+                if mismatch(_only(half, shape))[2]:
                     candidates = half
                     break
             else:
                 break
         if candidates.size == 1:
-            found = candidates[0]
-            break
-    if found is not None:
-        idx = tuple(int(i) for i in np.unravel_index(found, W.shape))
-        mask = np.zeros(W.size, dtype=bool)
-        mask[found] = True
-        predicted, measured, _ = mismatch(mask.reshape(W.shape))
-        entry = f"[{', '.join(map(str, idx))}]"
-        # how it is wrong, in words: the measured slope itself would be the answer
-        if predicted * measured < 0:
-            how = "f changes the other way along this entry: the sign is wrong"
-        elif measured == 0:
-            how = "f does not change along this entry, but your value is not zero"
-        elif abs(predicted) > abs(measured):
-            how = "f changes more slowly along this entry than your value says"
-        else:
-            how = "f changes faster along this entry than your value says"
-        lines.append(f"entry {entry} is wrong: you have {float(g[idx])!r}; {how}")
-        if W.ndim == 2:
-            lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
-    _fail(name, "\n  ".join(lines), hint)
+            return candidates[0]
+    return None
+
+
+def _entry_verdict(mismatch, g: np.ndarray, found) -> list[str]:
+    """The lines that name the wrong entry ``found`` (a flat index) and, in words, how it is
+    wrong: the measured slope itself would be the answer, so it is never given."""
+    idx = tuple(int(i) for i in np.unravel_index(found, g.shape))
+    predicted, measured, _ = mismatch(_only(found, g.shape))
+    if predicted * measured < 0:
+        how = "f changes the other way along this entry: the sign is wrong"
+    elif measured == 0:
+        how = "f does not change along this entry, but your value is not zero"
+    elif abs(predicted) > abs(measured):
+        how = "f changes more slowly along this entry than your value says"
+    else:
+        how = "f changes faster along this entry than your value says"
+    lines = [f"entry [{', '.join(map(str, idx))}] is wrong: you have {float(g[idx])!r}; {how}"]
+    if g.ndim == 2:
+        lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
+    return lines
 
 
 def local_variables(fn, *args, **kwargs):
@@ -495,40 +527,7 @@ def compare_nodes(grads: dict, at: dict, graph: dict, *, show: bool = True) -> d
         ``{x: (status, text)}`` with status ``"ok"``, ``"WRONG"``, ``"inherits"`` or
         ``"missing"``.
     """
-    def loss_from(name, value, depth=0):
-        child, f = graph[name]
-        out = f(value)
-        return float(out) if child is None or depth > len(graph) else loss_from(child, out,
-                                                                                depth + 1)
-
-    def gradient_message(g, f, value):
-        try:
-            assert_gradient(g, f, value, name="")
-        except CheckFailure as failure:
-            return _verdict(str(failure).partition(": ")[2])
-        return None
-
-    report = {}
-    for name, (child, f) in graph.items():
-        key = "d" + name
-        if key not in grads:
-            report[name] = ("missing", f"no {key} among your gradients (name it {key})")
-            continue
-        value = np.asarray(at[name], dtype=float)
-        wrong = gradient_message(grads[key], lambda x, n=name: loss_from(n, x), value)
-        if wrong is None:
-            report[name] = ("ok", "ok")
-            continue
-        upstream = None if child is None else grads.get("d" + child)
-        if upstream is not None and np.shape(upstream) == np.shape(at[child]):
-            u = np.asarray(upstream, dtype=float)
-            own = gradient_message(grads[key], lambda x, f=f, u=u: float(np.sum(u * f(x))),
-                                   value)
-            if own is None:
-                report[name] = ("inherits", f"off, but only because d{child} is: the step "
-                                            f"from d{child} to {key} is right")
-                continue
-        report[name] = ("WRONG", wrong)
+    report = {name: _node_status(name, grads, at, graph) for name in graph}
     if show:
         width = max(len("d" + n) for n in graph)
         for name, (status, text) in report.items():
@@ -536,6 +535,46 @@ def compare_nodes(grads: dict, at: dict, graph: dict, *, show: bool = True) -> d
             line = f"WRONG: {text}" if status == "WRONG" else text
             print(f"{'d' + name:<{width}}  {shape:<9} {line}")
     return report
+
+
+def _loss_from(graph: dict, name: str, value, depth: int = 0) -> float:
+    """The loss when node ``name`` of ``graph`` takes ``value`` and everything downstream of it
+    is computed again."""
+    child, f = graph[name]
+    out = f(value)
+    if child is None or depth > len(graph):
+        return float(out)
+    return _loss_from(graph, child, out, depth + 1)
+
+
+def _gradient_verdict(g, f, value) -> str | None:
+    """What :func:`assert_gradient` finds wrong with ``g`` as the gradient of ``f`` at
+    ``value``, on one line; None when it passes."""
+    try:
+        assert_gradient(g, f, value, name="")
+    except CheckFailure as failure:
+        return _verdict(str(failure).partition(": ")[2])
+    return None
+
+
+def _node_status(name: str, grads: dict, at: dict, graph: dict) -> tuple[str, str]:
+    """One node's ``(status, text)`` in :func:`compare_nodes`: its gradient against the loss
+    and, when that is off, its own step against the gradient of the node it feeds."""
+    child, f = graph[name]
+    key = "d" + name
+    if key not in grads:
+        return "missing", f"no {key} among your gradients (name it {key})"
+    value = np.asarray(at[name], dtype=float)
+    wrong = _gradient_verdict(grads[key], lambda x: _loss_from(graph, name, x), value)
+    if wrong is None:
+        return "ok", "ok"
+    upstream = None if child is None else grads.get("d" + child)
+    if upstream is not None and np.shape(upstream) == np.shape(at[child]):
+        u = np.asarray(upstream, dtype=float)
+        if _gradient_verdict(grads[key], lambda x: float(np.sum(u * f(x))), value) is None:
+            return "inherits", (f"off, but only because d{child} is: the step from d{child} to "
+                                f"{key} is right")
+    return "WRONG", wrong
 
 
 @contextmanager
