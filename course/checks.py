@@ -96,38 +96,55 @@ def assert_close(
     """
     exp = np.asarray(expected)
     if exp.ndim == 0:
-        if isinstance(received, np.ndarray) and received.ndim > 0:
-            _fail(name, f"expected a single number, received {_describe(received)}", hint)
-        if isinstance(received, (list, tuple, dict, str)) or received is None:
-            _fail(name, f"expected a single number, received {_describe(received)}", hint)
-        try:
-            rec = np.asarray(received, dtype=float)
-        except (TypeError, ValueError):
-            _fail(name, f"expected a single number, received {_describe(received)}", hint)
-        if not np.isfinite(rec) and np.isfinite(exp):
-            _fail(name, f"expected {float(exp)!r}, received {float(rec)!r}", hint)
-        if not np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=True):
-            _fail(name, f"expected {float(exp)!r}, received {float(rec)!r} "
-                  f"(difference {abs(float(rec) - float(exp)):.3g})", hint)
+        _assert_close_number(received, exp, name=name, rtol=rtol, atol=atol, hint=hint)
         return
     assert_shape(received, exp.shape, name=name, hint=hint)
+    _assert_dtype(received, dtype_kind, name=name, hint=hint)
+    rec = received.astype(float)
+    expf = exp.astype(float)
+    bad = ~np.isclose(rec, expf, rtol=rtol, atol=atol, equal_nan=True)
+    if bad.any():
+        _fail(name, _entries_differ(rec, expf, bad), hint)
+
+
+def _assert_close_number(received, exp: np.ndarray, *, name: str, rtol: float, atol: float,
+                         hint: str | None) -> None:
+    """:func:`assert_close` when the expected value ``exp`` is a single number (0-d)."""
+    if isinstance(received, np.ndarray) and received.ndim > 0:
+        _fail(name, f"expected a single number, received {_describe(received)}", hint)
+    if isinstance(received, (list, tuple, dict, str)) or received is None:
+        _fail(name, f"expected a single number, received {_describe(received)}", hint)
+    try:
+        rec = np.asarray(received, dtype=float)
+    except (TypeError, ValueError):
+        _fail(name, f"expected a single number, received {_describe(received)}", hint)
+    if not np.isfinite(rec) and np.isfinite(exp):
+        _fail(name, f"expected {float(exp)!r}, received {float(rec)!r}", hint)
+    if not np.isclose(rec, exp, rtol=rtol, atol=atol, equal_nan=True):
+        _fail(name, f"expected {float(exp)!r}, received {float(rec)!r} "
+              f"(difference {abs(float(rec) - float(exp)):.3g})", hint)
+
+
+def _assert_dtype(received: np.ndarray, dtype_kind: str | None, *, name: str,
+                  hint: str | None) -> None:
+    """The array holds numbers, of ``dtype.kind`` ``dtype_kind`` unless that is None."""
     if dtype_kind is not None and received.dtype.kind != dtype_kind:
         kinds = {"f": "floating point", "b": "boolean", "i": "integer"}
         _fail(name, f"expected a {kinds.get(dtype_kind, dtype_kind)} array, received dtype "
               f"{received.dtype}", hint)
     if not np.issubdtype(received.dtype, np.number) and received.dtype.kind != "b":
         _fail(name, f"expected numbers, received dtype {received.dtype}", hint)
-    rec = received.astype(float)
-    expf = exp.astype(float)
-    bad = ~np.isclose(rec, expf, rtol=rtol, atol=atol, equal_nan=True)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f"[{', '.join(map(str, idx))}]"
-        detail = (f"{int(bad.sum())} of {bad.size} entries differ; the first is {where}: "
-                  f"expected {float(expf[idx])!r}, received {float(rec[idx])!r}")
-        if bad.size <= 50:
-            detail += f"\n  expected:\n{_fmt(expf)}\n  received:\n{_fmt(rec)}"
-        _fail(name, detail, hint)
+
+
+def _entries_differ(rec: np.ndarray, expf: np.ndarray, bad: np.ndarray) -> str:
+    """How many entries differ (``bad``), the first of them, and both arrays when small."""
+    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = f"[{', '.join(map(str, idx))}]"
+    detail = (f"{int(bad.sum())} of {bad.size} entries differ; the first is {where}: "
+              f"expected {float(expf[idx])!r}, received {float(rec[idx])!r}")
+    if bad.size <= 50:
+        detail += f"\n  expected:\n{_fmt(expf)}\n  received:\n{_fmt(rec)}"
+    return detail
 
 
 def assert_equal(received, expected, *, name: str = "result", hint: str | None = None) -> None:
@@ -197,52 +214,72 @@ def _changed(before, after, path: str = "") -> str | None:
     """
     if isinstance(before, _Untracked):
         return None
-    here = path or "it"
-    at = f"{path}: " if path else ""
     if isinstance(before, np.ndarray):
-        if not isinstance(after, np.ndarray):
-            return f"{here} was an ndarray and is now {_describe(after)}"
-        if after.shape != before.shape:
-            return f"{at}its shape changed from {before.shape} to {after.shape}"
-        if after.dtype != before.dtype:
-            return f"{at}its dtype changed from {before.dtype} to {after.dtype}"
-        if before.dtype.kind in "fc":
-            diff = ~((before == after) | (np.isnan(before) & np.isnan(after)))
-        else:
-            diff = before != after
-        diff = np.asarray(diff, dtype=bool)
-        if diff.any():
-            idx = tuple(int(i) for i in np.argwhere(diff)[0]) if diff.ndim else ()
-            entry = f"{path}[{', '.join(map(str, idx))}]" if path else f"entry {list(idx)}"
-            return f"{entry} was {before[idx].item()!r} and is now {after[idx].item()!r}"
-        return None
+        return _array_changed(before, after, path)
     if isinstance(before, dict):
-        if not isinstance(after, dict):
-            return f"{here} was a dict and is now {_describe(after)}"
-        added = [k for k in after if k not in before]
-        removed = [k for k in before if k not in after]
-        if added or removed:
-            parts = ([f"key {k!r} was added" for k in added]
-                     + [f"key {k!r} was removed" for k in removed])
-            return at + ", ".join(parts)
-        for key, value in before.items():
-            change = _changed(value, after[key], f"{path}[{key!r}]")
-            if change:
-                return change
-        return None
+        return _dict_changed(before, after, path)
     if isinstance(before, (list, tuple)):
-        if not isinstance(after, (list, tuple)):
-            return f"{here} was a {type(before).__name__} and is now {_describe(after)}"
-        if len(after) != len(before):
-            return (f"{at}its length changed from {len(before)} to {len(after)} "
-                    f"(it was {before!r} and is now {after!r})")
-        for i, (b, a) in enumerate(zip(before, after)):
-            change = _changed(b, a, f"{path}[{i}]")
-            if change:
-                return change
-        return None
+        return _sequence_changed(before, after, path)
     if not _same_plain(before, after):
-        return f"{here} was {before!r} and is now {after!r}"
+        return f"{path or 'it'} was {before!r} and is now {after!r}"
+    return None
+
+
+def _array_changed(before: np.ndarray, after, path: str) -> str | None:
+    """:func:`_changed` for an array: its type, shape, dtype, then its first changed entry."""
+    at = f"{path}: " if path else ""
+    if not isinstance(after, np.ndarray):
+        return f"{path or 'it'} was an ndarray and is now {_describe(after)}"
+    if after.shape != before.shape:
+        return f"{at}its shape changed from {before.shape} to {after.shape}"
+    if after.dtype != before.dtype:
+        return f"{at}its dtype changed from {before.dtype} to {after.dtype}"
+    return _entry_changed(before, after, path)
+
+
+def _entry_changed(before: np.ndarray, after: np.ndarray, path: str) -> str | None:
+    """The first entry of two arrays of one shape and dtype that differs (NaN equals NaN)."""
+    if before.dtype.kind in "fc":
+        diff = ~((before == after) | (np.isnan(before) & np.isnan(after)))
+    else:
+        diff = before != after
+    diff = np.asarray(diff, dtype=bool)
+    if not diff.any():
+        return None
+    idx = tuple(int(i) for i in np.argwhere(diff)[0]) if diff.ndim else ()
+    entry = f"{path}[{', '.join(map(str, idx))}]" if path else f"entry {list(idx)}"
+    return f"{entry} was {before[idx].item()!r} and is now {after[idx].item()!r}"
+
+
+def _dict_changed(before: dict, after, path: str) -> str | None:
+    """:func:`_changed` for a dict: its type, its keys, then each value in turn."""
+    if not isinstance(after, dict):
+        return f"{path or 'it'} was a dict and is now {_describe(after)}"
+    added = [k for k in after if k not in before]
+    removed = [k for k in before if k not in after]
+    if added or removed:
+        parts = ([f"key {k!r} was added" for k in added]
+                 + [f"key {k!r} was removed" for k in removed])
+        return (f"{path}: " if path else "") + ", ".join(parts)
+    for key, value in before.items():
+        change = _changed(value, after[key], f"{path}[{key!r}]")
+        if change:
+            return change
+    return None
+
+
+def _sequence_changed(before: list | tuple, after, path: str) -> str | None:
+    """:func:`_changed` for a list or a tuple: its type, its length, then each item in turn."""
+    if not isinstance(after, (list, tuple)):
+        return f"{path or 'it'} was a {type(before).__name__} and is now {_describe(after)}"
+    if len(after) != len(before):
+        at = f"{path}: " if path else ""
+        return (f"{at}its length changed from {len(before)} to {len(after)} "
+                f"(it was {before!r} and is now {after!r})")
+    for i, (b, a) in enumerate(zip(before, after)):
+        change = _changed(b, a, f"{path}[{i}]")
+        if change:
+            return change
     return None
 
 
@@ -321,9 +358,24 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
         The point.
     """
     W = np.asarray(W, dtype=float)
-    g = analytic
-    if not isinstance(g, np.ndarray) or g.shape != W.shape:
-        _fail(name, f"a gradient has the shape of its variable {W.shape}, received "
+    g = _gradient_as_floats(analytic, W.shape, name=name, hint=hint)
+    length = float(np.sqrt(np.sum(g * g)))
+    mismatch = _slope_test(f, W, g, h, length)
+    everywhere = np.ones(W.shape, dtype=bool)
+    results = [mismatch(everywhere) for _ in range(6)]
+    if not any(bad for _, _, bad in results):
+        return
+    lines = _directions_verdict(results, length)
+    found = _bisect_wrong_entry(mismatch, W.shape)
+    if found is not None:
+        lines += _entry_verdict(mismatch, g, found)
+    _fail(name, "\n  ".join(lines), hint)
+
+
+def _gradient_as_floats(g, shape: tuple, *, name: str, hint: str | None) -> np.ndarray:
+    """``g`` as a float array, after checking its type, shape, dtype and that it is finite."""
+    if not isinstance(g, np.ndarray) or g.shape != shape:
+        _fail(name, f"a gradient has the shape of its variable {shape}, received "
               f"{_describe(g) if not isinstance(g, np.ndarray) else f'shape {g.shape}'}", hint)
     if not (np.issubdtype(g.dtype, np.number) or g.dtype.kind == "b"):
         _fail(name, f"expected numbers, received dtype {g.dtype}", hint)
@@ -331,11 +383,19 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
     if not np.all(np.isfinite(g)):
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
         _fail(name, f"entry {list(idx)} is {float(g[idx])!r}", hint)
-    rng = np.random.default_rng(577)  # the same directions every run: the same verdict
-    length = float(np.sqrt(np.sum(g * g)))
+    return g
+
+
+def _slope_test(f, W: np.ndarray, g: np.ndarray, h: float, length: float):
+    """``mismatch(mask)``: the slope ``g`` predicts and the slope of ``f`` measured along a
+    random unit direction inside ``mask``, and whether they disagree.
+
+    The directions come from one generator seeded once: the same directions, in the same
+    order, every run, so the same verdict.
+    """
+    rng = np.random.default_rng(577)
 
     def mismatch(mask):
-        """Predicted and measured slope along a random unit direction inside ``mask``."""
         v = np.where(mask, rng.standard_normal(W.shape), 0.0)
         v /= max(float(np.sqrt(np.sum(v * v))), 1e-300)
         measured, noise = _slope(f, W, v, h)
@@ -343,10 +403,12 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
         off = abs(predicted - measured)
         return predicted, measured, off > 1e-6 * max(length, abs(measured)) + noise
 
-    everywhere = np.ones(W.shape, dtype=bool)
-    results = [mismatch(everywhere) for _ in range(6)]
-    if not any(bad for _, _, bad in results):
-        return
+    return mismatch
+
+
+def _directions_verdict(results: list, length: float) -> list[str]:
+    """The first lines of an :func:`assert_gradient` failure: how many of the random
+    directions disagree and, when they all disagree the same way, the usual mistake."""
     predicted = np.array([p for p, _, _ in results])
     measured = np.array([m for _, m, _ in results])
     lines = [f"your gradient predicts the wrong change of f along {sum(b for *_, b in results)} "
@@ -357,43 +419,50 @@ def assert_gradient(analytic, f, W, *, name: str = "gradient", hint: str | None 
             lines.append(f"everywhere the same way: {_factor_hint(ratio)}")
     elif length > 0:
         lines.append("f does not change along any of them, but your gradient is not zero")
-    # bisection: directions restricted to halves of a mismatching set of entries
-    flat = np.arange(W.size)
-    found = None
+    return lines
+
+
+def _only(indices, shape: tuple) -> np.ndarray:
+    """A mask of ``shape`` that is True at the flat ``indices`` only."""
+    mask = np.zeros(int(np.prod(shape)), dtype=bool)
+    mask[indices] = True
+    return mask.reshape(shape)
+
+
+def _bisect_wrong_entry(mismatch, shape: tuple):
+    """The flat index of one wrong entry, or None: directions restricted to halves of a
+    mismatching set of entries narrow it down to one."""
     for _ in range(3):  # a few tries: a wrong half can hide behind an unlucky direction
-        candidates = flat
+        candidates = np.arange(int(np.prod(shape)))
         while candidates.size > 1:
-            halves = np.array_split(candidates, 2)
-            for half in halves:
-                mask = np.zeros(W.size, dtype=bool)
-                mask[half] = True
-                if mismatch(mask.reshape(W.shape))[2]:
+            for half in np.array_split(candidates, 2):
+                if mismatch(_only(half, shape))[2]:
                     candidates = half
                     break
             else:
                 break
         if candidates.size == 1:
-            found = candidates[0]
-            break
-    if found is not None:
-        idx = tuple(int(i) for i in np.unravel_index(found, W.shape))
-        mask = np.zeros(W.size, dtype=bool)
-        mask[found] = True
-        predicted, measured, _ = mismatch(mask.reshape(W.shape))
-        entry = f"[{', '.join(map(str, idx))}]"
-        # how it is wrong, in words: the measured slope itself would be the answer
-        if predicted * measured < 0:
-            how = "f changes the other way along this entry: the sign is wrong"
-        elif measured == 0:
-            how = "f does not change along this entry, but your value is not zero"
-        elif abs(predicted) > abs(measured):
-            how = "f changes more slowly along this entry than your value says"
-        else:
-            how = "f changes faster along this entry than your value says"
-        lines.append(f"entry {entry} is wrong: you have {float(g[idx])!r}; {how}")
-        if W.ndim == 2:
-            lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
-    _fail(name, "\n  ".join(lines), hint)
+            return candidates[0]
+    return None
+
+
+def _entry_verdict(mismatch, g: np.ndarray, found) -> list[str]:
+    """The lines that name the wrong entry ``found`` (a flat index) and, in words, how it is
+    wrong: the measured slope itself would be the answer, so it is never given."""
+    idx = tuple(int(i) for i in np.unravel_index(found, g.shape))
+    predicted, measured, _ = mismatch(_only(found, g.shape))
+    if predicted * measured < 0:
+        how = "f changes the other way along this entry: the sign is wrong"
+    elif measured == 0:
+        how = "f does not change along this entry, but your value is not zero"
+    elif abs(predicted) > abs(measured):
+        how = "f changes more slowly along this entry than your value says"
+    else:
+        how = "f changes faster along this entry than your value says"
+    lines = [f"entry [{', '.join(map(str, idx))}] is wrong: you have {float(g[idx])!r}; {how}"]
+    if g.ndim == 2:
+        lines.append(f"(row {idx[0]}, column {idx[1]}; other entries may be wrong too)")
+    return lines
 
 
 def local_variables(fn, *args, **kwargs):
@@ -458,40 +527,7 @@ def compare_nodes(grads: dict, at: dict, graph: dict, *, show: bool = True) -> d
         ``{x: (status, text)}`` with status ``"ok"``, ``"WRONG"``, ``"inherits"`` or
         ``"missing"``.
     """
-    def loss_from(name, value, depth=0):
-        child, f = graph[name]
-        out = f(value)
-        return float(out) if child is None or depth > len(graph) else loss_from(child, out,
-                                                                                depth + 1)
-
-    def gradient_message(g, f, value):
-        try:
-            assert_gradient(g, f, value, name="")
-        except CheckFailure as failure:
-            return _verdict(str(failure).partition(": ")[2])
-        return None
-
-    report = {}
-    for name, (child, f) in graph.items():
-        key = "d" + name
-        if key not in grads:
-            report[name] = ("missing", f"no {key} among your gradients (name it {key})")
-            continue
-        value = np.asarray(at[name], dtype=float)
-        wrong = gradient_message(grads[key], lambda x, n=name: loss_from(n, x), value)
-        if wrong is None:
-            report[name] = ("ok", "ok")
-            continue
-        upstream = None if child is None else grads.get("d" + child)
-        if upstream is not None and np.shape(upstream) == np.shape(at[child]):
-            u = np.asarray(upstream, dtype=float)
-            own = gradient_message(grads[key], lambda x, f=f, u=u: float(np.sum(u * f(x))),
-                                   value)
-            if own is None:
-                report[name] = ("inherits", f"off, but only because d{child} is: the step "
-                                            f"from d{child} to {key} is right")
-                continue
-        report[name] = ("WRONG", wrong)
+    report = {name: _node_status(name, grads, at, graph) for name in graph}
     if show:
         width = max(len("d" + n) for n in graph)
         for name, (status, text) in report.items():
@@ -499,6 +535,46 @@ def compare_nodes(grads: dict, at: dict, graph: dict, *, show: bool = True) -> d
             line = f"WRONG: {text}" if status == "WRONG" else text
             print(f"{'d' + name:<{width}}  {shape:<9} {line}")
     return report
+
+
+def _loss_from(graph: dict, name: str, value, depth: int = 0) -> float:
+    """The loss when node ``name`` of ``graph`` takes ``value`` and everything downstream of it
+    is computed again."""
+    child, f = graph[name]
+    out = f(value)
+    if child is None or depth > len(graph):
+        return float(out)
+    return _loss_from(graph, child, out, depth + 1)
+
+
+def _gradient_verdict(g, f, value) -> str | None:
+    """What :func:`assert_gradient` finds wrong with ``g`` as the gradient of ``f`` at
+    ``value``, on one line; None when it passes."""
+    try:
+        assert_gradient(g, f, value, name="")
+    except CheckFailure as failure:
+        return _verdict(str(failure).partition(": ")[2])
+    return None
+
+
+def _node_status(name: str, grads: dict, at: dict, graph: dict) -> tuple[str, str]:
+    """One node's ``(status, text)`` in :func:`compare_nodes`: its gradient against the loss
+    and, when that is off, its own step against the gradient of the node it feeds."""
+    child, f = graph[name]
+    key = "d" + name
+    if key not in grads:
+        return "missing", f"no {key} among your gradients (name it {key})"
+    value = np.asarray(at[name], dtype=float)
+    wrong = _gradient_verdict(grads[key], lambda x: _loss_from(graph, name, x), value)
+    if wrong is None:
+        return "ok", "ok"
+    upstream = None if child is None else grads.get("d" + child)
+    if upstream is not None and np.shape(upstream) == np.shape(at[child]):
+        u = np.asarray(upstream, dtype=float)
+        if _gradient_verdict(grads[key], lambda x: float(np.sum(u * f(x))), value) is None:
+            return "inherits", (f"off, but only because d{child} is: the step from d{child} to "
+                                f"{key} is right")
+    return "WRONG", wrong
 
 
 @contextmanager

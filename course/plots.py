@@ -416,6 +416,9 @@ def computational_graph(ax, nodes: dict, edges, *, shaded=(), title: str | None 
 __all__ += ["network_diagram"]
 DIAGRAMS += ("network_diagram",)
 
+# a unit's radius, the distance between layers and between units of a layer
+_NET_RADIUS, _NET_DX, _NET_DY = 0.22, 2.6, 0.75
+
 
 def network_diagram(ax, layer_sizes, *, labels=None, weights=None, units=None, fixed=(),
                     max_units: int = 6, title: str | None = None):
@@ -446,10 +449,27 @@ def network_diagram(ax, layer_sizes, *, labels=None, weights=None, units=None, f
     -------
     ax
     """
-    from matplotlib.collections import LineCollection
-    from matplotlib.patches import Circle
-
     sizes = [int(n) for n in layer_sizes]
+    _check_network_arguments(sizes, labels, weights, units, max_units)
+    centres = [[(k * _NET_DX, float(y)) for y in _layer_heights(size, max_units)]
+               for k, size in enumerate(sizes)]
+    top = max(y for layer in centres for _, y in layer)
+    bottom = min(y for layer in centres for _, y in layer)
+    _draw_network_gaps(ax, centres, weights, set(fixed), top)
+    _draw_network_layers(ax, centres, sizes, labels, units, max_units, bottom)
+    gaps = len(sizes) - 1
+    ax.set_xlim(-1.0, gaps * _NET_DX + 1.0)
+    ax.set_ylim(bottom - _NET_RADIUS - 0.75, top + _NET_RADIUS + 0.75)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _check_network_arguments(sizes: list[int], labels, weights, units, max_units: int) -> None:
+    """Raise a ``ValueError`` saying which argument of :func:`network_diagram` does not fit
+    the layers."""
     if not sizes or min(sizes) < 1:
         raise ValueError("network_diagram: give at least one layer, each of at least one unit")
     if max_units < 2:
@@ -463,50 +483,55 @@ def network_diagram(ax, layer_sizes, *, labels=None, weights=None, units=None, f
     shown = [min(n, max_units) for n in sizes]
     if units is not None and [len(u) for u in units] != shown:
         raise ValueError(f"network_diagram: units must give {shown} texts per layer")
-    fixed = set(fixed)
-    radius, dx, dy = 0.22, 2.6, 0.75
 
-    def ys(k):  # the centres of layer k's drawn units, top first, centred on 0
-        n = shown[k]
-        offsets = (np.arange(n) - (n - 1) / 2) * dy
-        if sizes[k] > max_units:  # leave a slot for the ellipsis before the last unit
-            offsets = (np.arange(n + 1) - n / 2) * dy
-            offsets = np.concatenate([offsets[:n - 1], offsets[n:]])
-        return -offsets
 
-    centres = [[(k * dx, float(y)) for y in ys(k)] for k in range(len(sizes))]
-    top = max(y for layer in centres for _, y in layer)
-    bottom = min(y for layer in centres for _, y in layer)
-    for k in range(gaps):
+def _layer_heights(size: int, max_units: int) -> np.ndarray:
+    """The heights of a layer's drawn units, top first, centred on 0; a layer wider than
+    ``max_units`` leaves a slot for the ellipsis before its last unit."""
+    n = min(size, max_units)
+    offsets = (np.arange(n) - (n - 1) / 2) * _NET_DY
+    if size > max_units:
+        offsets = (np.arange(n + 1) - n / 2) * _NET_DY
+        offsets = np.concatenate([offsets[:n - 1], offsets[n:]])
+    return -offsets
+
+
+def _draw_network_gaps(ax, centres: list, weights, fixed: set, top: float) -> None:
+    """Every unit joined to every unit of the next layer (dashed and grey where ``fixed``),
+    each gap's weight label above it."""
+    from matplotlib.collections import LineCollection
+
+    for k in range(len(centres) - 1):
         segments = [(a, b) for a in centres[k] for b in centres[k + 1]]
         is_fixed = k in fixed
         ax.add_collection(LineCollection(
             segments, colors="0.6" if is_fixed else "0.35", linewidths=0.9,
             linestyles="--" if is_fixed else "-", zorder=1))
         if weights is not None and weights[k]:
-            ax.text((k + 0.5) * dx, top + radius + 0.15, weights[k], ha="center", va="bottom",
-                    fontsize=9, color="0.45" if is_fixed else "0.1",
+            ax.text((k + 0.5) * _NET_DX, top + _NET_RADIUS + 0.15, weights[k], ha="center",
+                    va="bottom", fontsize=9, color="0.45" if is_fixed else "0.1",
                     style="italic" if is_fixed else "normal", zorder=4)
+
+
+def _draw_network_layers(ax, centres: list, sizes: list[int], labels, units, max_units: int,
+                         bottom: float) -> None:
+    """Each layer's circles (hidden layers edged in blue) with their texts, the ellipsis of a
+    shortened layer, and the layer's label below it."""
+    from matplotlib.patches import Circle
+
     for k, layer in enumerate(centres):
-        edge = CLASS_COLORS[0] if 0 < k < gaps else "black"
+        edge = CLASS_COLORS[0] if 0 < k < len(centres) - 1 else "black"
         for i, (x, y) in enumerate(layer):
-            ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor=edge,
+            ax.add_patch(Circle((x, y), _NET_RADIUS, facecolor="white", edgecolor=edge,
                                 linewidth=1.4, zorder=2))
             if units is not None and units[k][i]:
                 ax.text(x, y, units[k][i], ha="center", va="center", fontsize=8, zorder=3)
         if sizes[k] > max_units:
-            ax.text(k * dx, (layer[-2][1] + layer[-1][1]) / 2, "\u22ee", ha="center",
+            ax.text(k * _NET_DX, (layer[-2][1] + layer[-1][1]) / 2, "\u22ee", ha="center",
                     va="center", fontsize=12, zorder=3)
         if labels is not None and labels[k]:
-            ax.text(k * dx, bottom - radius - 0.15, labels[k], ha="center", va="top",
+            ax.text(k * _NET_DX, bottom - _NET_RADIUS - 0.15, labels[k], ha="center", va="top",
                     fontsize=9, zorder=4)
-    ax.set_xlim(-1.0, gaps * dx + 1.0)
-    ax.set_ylim(bottom - radius - 0.75, top + radius + 0.75)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 # -- 04-gradient-descent: convexity by chords ---------------------------------------------------

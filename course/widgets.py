@@ -491,14 +491,7 @@ def perceptron_stepper(X: np.ndarray, y: np.ndarray, *, features, grad, predict,
     y = np.asarray(y)
     Phi = np.asarray(features(X), dtype=float)  # (t, d)
     t = len(X)
-    ws = [np.zeros(Phi.shape[1])]
-    mistake = []
-    for _ in range(epochs):
-        for i in range(t):
-            w = ws[-1]
-            mistake.append(bool(y[i] * (w @ Phi[i]) <= 0))
-            ws.append(w - np.asarray(grad(w, Phi[i], y[i]), dtype=float))
-    mistake = np.array(mistake)
+    ws, mistake = _perceptron_visits(Phi, y, grad, epochs, t)
     classes = (y > 0).astype(int)
 
     def draw(fig, step):
@@ -510,15 +503,7 @@ def perceptron_stepper(X: np.ndarray, y: np.ndarray, *, features, grad, predict,
 
         plots.decision_boundary(ax, regions, X, classes, n_classes=2, margin=0.5,
                                 resolution=80)
-        if step == 0:
-            ax.set_title("w = 0: nothing visited yet", fontsize="medium")
-        else:
-            i, epoch = (step - 1) % t, (step - 1) // t
-            missed = mistake[step - 1]
-            ax.scatter(X[i, 0], X[i, 1], s=260, facecolors="none", linewidths=2.2, zorder=5,
-                       edgecolors="red" if missed else "black")
-            verdict = "mistake: w moved" if missed else "correct: w unchanged"
-            ax.set_title(f"epoch {epoch + 1}, example {i + 1}: {verdict}", fontsize="medium")
+        _ring_visited(ax, X, step, mistake)
         done = mistake[:step]
         n_epochs = (step + t - 1) // t
         counts = [int(done[e * t:(e + 1) * t].sum()) for e in range(n_epochs)]
@@ -530,6 +515,38 @@ def perceptron_stepper(X: np.ndarray, y: np.ndarray, *, features, grad, predict,
     slider = W.IntSlider(value=0, min=0, max=epochs * t, step=1, description="visits",
                          continuous_update=True)
     return PlotWidget(draw, {"step": slider}, figsize=figsize)
+
+
+def _perceptron_visits(Phi: np.ndarray, y: np.ndarray, grad, epochs: int, t: int):
+    """The weights before and after every visit to the first ``t`` examples, in order,
+    ``epochs`` times, and whether each visit was a mistake.
+
+    Returns ``ws`` (``epochs * t + 1`` arrays of shape ``(d,)``, from ``w = 0``) and
+    ``mistake`` (a bool array of shape ``(epochs * t,)``: ``y * (w @ phi) <= 0`` at that visit).
+    """
+    ws = [np.zeros(Phi.shape[1])]
+    mistake = []
+    for _ in range(epochs):
+        for i in range(t):
+            w = ws[-1]
+            mistake.append(bool(y[i] * (w @ Phi[i]) <= 0))
+            ws.append(w - np.asarray(grad(w, Phi[i], y[i]), dtype=float))
+    return ws, np.array(mistake)
+
+
+def _ring_visited(ax, X: np.ndarray, step: int, mistake: np.ndarray) -> None:
+    """Ring the example of visit number ``step`` (red when it was a mistake) and title the
+    picture with it; visit 0 is the start, before any example."""
+    if step == 0:
+        ax.set_title("w = 0: nothing visited yet", fontsize="medium")
+        return
+    t = len(X)
+    i, epoch = (step - 1) % t, (step - 1) // t
+    missed = mistake[step - 1]
+    ax.scatter(X[i, 0], X[i, 1], s=260, facecolors="none", linewidths=2.2, zorder=5,
+               edgecolors="red" if missed else "black")
+    verdict = "mistake: w moved" if missed else "correct: w unchanged"
+    ax.set_title(f"epoch {epoch + 1}, example {i + 1}: {verdict}", fontsize="medium")
 
 
 def embedding_explorer(snapshots, vocab: dict, *, nearest, steps=None, word: str | None = None,

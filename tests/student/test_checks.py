@@ -393,7 +393,115 @@ def test_compare_nodes_never_forms_a_numerical_gradient():
     """It compares slopes along directions (assert_gradient), no loop over coordinates."""
     import inspect
 
-    source = inspect.getsource(checks.compare_nodes)
-    assert "assert_gradient" in source
+    source = "".join(inspect.getsource(fn) for fn in (
+        checks.compare_nodes, checks._node_status, checks._gradient_verdict, checks._loss_from))
+    assert "assert_gradient(" in inspect.getsource(checks._gradient_verdict)
     for banned in ("np.nditer", "ndindex", "np.zeros_like", "range(W.size)", ".flat"):
         assert banned not in source
+
+
+# -- the exact messages: pinned whole, so a refactoring of the checks cannot change a word -------
+
+_UNCHANGED_HINT = ("\nHint: A graded function must not modify its inputs. Compute into a new array "
+                   "(x = x.copy(), np.where, out-of-place arithmetic, a new dict) instead of "
+                   "assigning into or using +=, -= on an argument or an array inside it.")
+
+
+@pytest.mark.parametrize(("received", "expected", "kwargs", "text"), [
+    (0.6, 0.5, {}, "out: expected 0.5, received 0.6 (difference 0.1)"),
+    (None, 0.5, {}, "out: expected a single number, received NoneType"),
+    (1 + 2j, 0.5, {}, "out: expected a single number, received complex"),
+    (np.inf, 1.0, {}, "out: expected 1.0, received inf"),
+    (np.array(["a"]), np.array([1.0]), {},
+     "out: expected a floating point array, received dtype <U1"),
+    (np.array(["a"]), np.array([1.0]), {"dtype_kind": None},
+     "out: expected numbers, received dtype <U1"),
+    (np.zeros(60), np.ones(60), {},
+     "out: 60 of 60 entries differ; the first is [0]: expected 1.0, received 0.0"),
+    (np.array([[0.0, 1, 2], [-1, 4, 5]]), np.arange(6.0).reshape(2, 3), {},
+     "out: 1 of 6 entries differ; the first is [1, 0]: expected 3.0, received -1.0\n"
+     "  expected:\n[[0., 1., 2.],\n [3., 4., 5.]]\n"
+     "  received:\n[[ 0.,  1.,  2.],\n [-1.,  4.,  5.]]"),
+])
+def test_assert_close_messages_word_for_word(received, expected, kwargs, text):
+    assert message(checks.assert_close, received, expected, name="out", **kwargs) == text
+    assert message(checks.assert_close, received, expected, name="out", hint="look here",
+                   **kwargs) == text + "\nHint: look here"
+
+
+def _set(path, value):
+    def edit(params):
+        target = params
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return edit
+
+
+@pytest.mark.parametrize(("edit", "text"), [
+    (_set(("W",), [1]), "params['W'] was an ndarray and is now list of length 1"),
+    (_set(("b",), {"a": 1}), "params['b'] was a list and is now dict"),
+    (_set(("b", 1), (1, 2, 3)),
+     "params['b'][1]: its length changed from 2 to 3 (it was (1, 2) and is now (1, 2, 3))"),
+    (_set(("n",), 3.0), "params['n'] was 3 and is now 3.0"),
+    (_set(("i", 2), 7), "params['i'][2] was 2 and is now 7"),
+    (_set(("extra",), 1), "params: key 'extra' was added"),
+])
+def test_call_unchanged_messages_word_for_word(edit, text):
+    params = {"W": np.zeros(2), "b": [0, (1, 2)], "n": 3, "i": np.arange(3)}
+    got = message(checks.call_unchanged, edit, params)
+    assert got == f"edit changed its input 'params': {text}{_UNCHANGED_HINT}"
+
+
+def test_call_unchanged_names_a_dtype_change_word_for_word():
+    def retype(x):
+        x.dtype = np.int64
+
+    assert message(checks.call_unchanged, retype, np.zeros(3)) == (
+        f"retype changed its input 'x': its dtype changed from float64 to int64{_UNCHANGED_HINT}")
+
+
+def test_assert_gradient_messages_word_for_word():
+    W = np.random.default_rng(4).normal(size=(4, 3))
+    g = -3 * _loss_grad(W)
+    assert message(checks.assert_gradient, g, _loss, W, name="dW", hint="the usual mistake") == (
+        "dW: your gradient predicts the wrong change of f along 6 of 6 random directions\n"
+        "  everywhere the same way: it has the wrong sign and the wrong size (a factor -3)\n"
+        f"  entry [0, 0] is wrong: you have {float(g[0, 0])!r}; f changes the other way along "
+        "this entry: the sign is wrong\n"
+        "  (row 0, column 0; other entries may be wrong too)\n"
+        "Hint: the usual mistake")
+    g = _loss_grad(W)
+    g[2, 1] += 0.25
+    assert message(checks.assert_gradient, g, _loss, W, name="dW") == (
+        "dW: your gradient predicts the wrong change of f along 6 of 6 random directions\n"
+        f"  entry [2, 1] is wrong: you have {float(g[2, 1])!r}; f changes more slowly along this "
+        "entry than your value says\n"
+        "  (row 2, column 1; other entries may be wrong too)")
+    assert message(checks.assert_gradient, np.ones(3), lambda v: 4.0, np.ones(3)) == (
+        "gradient: your gradient predicts the wrong change of f along 6 of 6 random directions\n"
+        "  f does not change along any of them, but your gradient is not zero\n"
+        "  entry [0] is wrong: you have 1.0; f does not change along this entry, but your value "
+        "is not zero")
+    assert message(checks.assert_gradient, np.array(["a", "b"]), _loss, np.ones(2)) == (
+        "gradient: expected numbers, received dtype <U1")
+
+
+def test_compare_nodes_prints_its_lines_word_for_word(capsys):
+    params, cache, y = _two_layer()
+    grads, inside = checks.local_variables(_backward, params, cache, y, "dk")
+    report = checks.compare_nodes({**inside, **grads}, {**params, **cache},
+                                  _graph(params, cache, y))
+    wrong = (f"entry [0, 0] is wrong: you have {float(inside['dk'][0, 0])!r}; the loss does not "
+             "change along this entry, but your value is not zero")
+    assert capsys.readouterr().out == (
+        "dz    (5, 3)    ok\n"
+        "dU    (6, 3)    ok\n"
+        "db_U  (3,)      ok\n"
+        "dh    (5, 6)    ok\n"
+        f"dk    (5, 6)    WRONG: {wrong}\n"
+        "dH    (3, 6)    off, but only because dk is: the step from dk to dH is right\n"
+        "db_H  (6,)      off, but only because dk is: the step from dk to db_H is right\n")
+    assert report["k"] == ("WRONG", wrong)
+    assert report["H"] == ("inherits",
+                           "off, but only because dk is: the step from dk to dH is right")
