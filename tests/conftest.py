@@ -58,8 +58,7 @@ def _grade(assignment: str, scratch: Path) -> GradedRun:
     students = {"reference": reference, "blank": release}
     for edit in MISTAKES[assignment] + VARIANTS[assignment]:
         students[edit.student] = submissions.apply_mistake(reference, edit)
-    for student, nb in students.items():
-        submissions.write(nb, notebook_path(scratch / "submitted" / student, assignment))
+    submissions.submit(scratch, assignment, students)
     steps.nbgrader(["autograde", assignment, "--force"], scratch)
     return GradedRun(assignment, scratch, gradebook.read_scores(scratch, assignment),
                      cells.exercises(source))

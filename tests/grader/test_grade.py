@@ -39,8 +39,7 @@ pytestmark = pytest.mark.skipif(not bwrap.sandbox_available()[0],
 
 def _course(dest, students):
     root = steps.scratch_course(ROOT, ASSIGNMENT, dest)
-    for student, nb in students.items():
-        submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
+    submissions.submit(root, ASSIGNMENT, students)
     return root
 
 
@@ -53,8 +52,7 @@ def serial(tmp_path_factory):
     students = {"reference": reference, "blank": release}
     for mistake in MISTAKES[ASSIGNMENT][:3]:
         students[mistake.student] = submissions.apply_mistake(reference, mistake)
-    for student, nb in students.items():
-        submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
+    submissions.submit(root, ASSIGNMENT, students)
     steps.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
     return students, gradebook.read_scores(root, ASSIGNMENT)
 

@@ -49,8 +49,8 @@ def course(tmp_path_factory):
     root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("failures"))
     reference = submissions.reference_for(root, ASSIGNMENT)
     release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
-    for student, nb in (("reference", reference), ("blank", release), ("shadow", reference)):
-        submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
+    submissions.submit(root, ASSIGNMENT, {"reference": reference, "blank": release,
+                                          "shadow": reference})
     for name, text in _shadowed().items():
         path = root / "submitted" / "shadow" / ASSIGNMENT / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,8 +150,7 @@ def graded_class(tmp_path_factory):
     root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("canary"))
     reference = submissions.reference_for(root, ASSIGNMENT)
     release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
-    for student, nb in (("ada", reference), ("bob", release)):
-        submissions.write(nb, notebook_path(root / "submitted" / student, ASSIGNMENT))
+    submissions.submit(root, ASSIGNMENT, {"ada": reference, "bob": release})
     proc = _course_grade(root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "canary: the reference scored full marks and the blank release zero" in proc.stdout
