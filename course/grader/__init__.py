@@ -21,3 +21,13 @@ Laid out by role, as nbgrader lays out its own package:
 ``demo``, ``report``, ``doctor``, ``bench``   the other commands' work
 ``cli/``             the command line, one module per command (``python -m course.grader``)
 """
+
+import sys as _sys
+
+# jsonschema, which nbformat loads, builds a grammar for IRI strings at import when the
+# optional ``rfc3987-syntax`` is installed (Jupyter's server brings it): a second and a half of
+# CPU in every process, for a string format that no notebook or nbgrader schema uses. Every
+# grader process (the command line, a Dask worker, the test suite) does without it; a no-op
+# once jsonschema is loaded.
+if "jsonschema" not in _sys.modules:
+    _sys.modules.setdefault("rfc3987_syntax", None)  # its import fails: jsonschema skips it

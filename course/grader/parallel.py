@@ -106,19 +106,9 @@ def _config(root: str, db_url: str):
     return _WORKER_STATE[key]
 
 
-def _without_iri_grammar() -> None:
-    """jsonschema, which nbformat loads, builds a grammar for IRI strings at import when
-    the optional ``rfc3987-syntax`` is installed (Jupyter's server brings it): a second of
-    CPU in every process, for a string format that no notebook or nbgrader schema uses.
-    Grading processes do without it (a no-op once jsonschema is loaded)."""
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # its import fails: jsonschema skips it
-
-
 def warm_up() -> float:
     """Import what grading needs (runs once in each new worker); the seconds it took."""
     started = time.perf_counter()
-    _without_iri_grammar()
     import nbgrader.apps  # noqa: F401
 
     import course.grader.preprocessors.execute  # noqa: F401
@@ -275,7 +265,6 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
     or never saw the grades gets them again. Before any student is graded, the canary
     (``canary=False`` turns it off) grades the reference and the blank release as hidden
     witnesses; :class:`course.grader.errors.CanaryFailed` stops the run if they fail."""
-    _without_iri_grammar()
     root = Path(root).resolve()
     db_url = Course(root, db_url).db_url
     submissions = find_submissions(root, assignment)
