@@ -137,18 +137,20 @@ def test_ruff_is_clean():
 
 def test_load_variants_reads_correct_answers_apart_from_mistakes(tmp_path):
     (tmp_path / "mistakes.py").write_text(
-        "from course.submissions import Mistake, Variant\n"
+        "from course.grader.submissions import Mistake, Variant\n"
         "MISTAKES = [Mistake('m', 'f', 'a', 'b', 'wrong')]\n"
         "VARIANTS = [Variant('v', 'f', 'a', 'c', 'right too')]\n")
     variants = submissions.load_variants(tmp_path)
     assert [(v.name, v.student) for v in variants] == [("v", "variant-v")]
     assert [m.student for m in submissions.load_mistakes(tmp_path)[0]] == ["mistake-m"]
     (tmp_path / "mistakes.py").write_text(
-        "from course.submissions import Mistake\nVARIANTS = [Mistake('m', 'f', 'a', 'b', 'w')]\n")
+        "from course.grader.submissions import Mistake\n"
+        "VARIANTS = [Mistake('m', 'f', 'a', 'b', 'w')]\n")
     with pytest.raises(ValueError, match="Variant"):
         submissions.load_variants(tmp_path)
     (tmp_path / "mistakes.py").write_text(
-        "from course.submissions import Variant\nMISTAKES = [Variant('v', 'f', 'a', 'b', 'w')]\n")
+        "from course.grader.submissions import Variant\n"
+        "MISTAKES = [Variant('v', 'f', 'a', 'b', 'w')]\n")
     with pytest.raises(ValueError, match="VARIANTS"):
         submissions.load_mistakes(tmp_path)
     assert submissions.load_variants(tmp_path / "nowhere") == []

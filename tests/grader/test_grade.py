@@ -29,6 +29,7 @@ import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path
 
 from course.grader import gradebook, steps, submissions
+from course.grader import parallel as grade
 from course.grader.coursedir import Course
 from course.grader.sandbox import bwrap
 
@@ -123,13 +124,13 @@ def test_a_task_computed_again_in_the_same_run_does_not_grade_twice(parallel):
     the client let go of it; that second computation must not grade the submission again
     (it would remove its marker and be cut short when the run ends)."""
     root, _ = parallel
-    marker = parallel._marker(root, ASSIGNMENT, "reference")
+    marker = grade._marker(root, ASSIGNMENT, "reference")
     record = json.loads(marker.read_text())
     assert len(record["run"]) == 32, record
     graded = notebook_path(root / "autograded" / "reference", ASSIGNMENT)
     before = (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns)
     db_url = f"sqlite:///{root / 'unused.db'}"  # any write would land here: none must
-    again = parallel.grade_submission(str(root), ASSIGNMENT, "reference", db_url,
+    again = grade.grade_submission(str(root), ASSIGNMENT, "reference", db_url,
                                    record["digest"], None, record["run"])
     assert (again.status, again.faults) == ("graded", record["faults"])
     assert (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns) == before
@@ -164,7 +165,7 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
     proc = subprocess.Popen(GRADE, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
-    markers = [parallel._marker(root, ASSIGNMENT, s) for s in ("reference", "blank")]
+    markers = [grade._marker(root, ASSIGNMENT, s) for s in ("reference", "blank")]
     deadline = time.monotonic() + SLEEP + 60
     victim = None
     while victim is None and time.monotonic() < deadline and proc.poll() is None:
@@ -179,7 +180,7 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     assert "2 graded, 0 skipped (unchanged), 1 failed" in output, output
     assert "FAILED slow: the worker grading it died" in output, output
     # no half-written grade: no marker, and no score of this run in the gradebook
-    assert not parallel._marker(root, ASSIGNMENT, "slow").exists()
+    assert not grade._marker(root, ASSIGNMENT, "slow").exists()
     with Course.at(root).gradebook() as gb:
         sub = gb.find_submission(ASSIGNMENT, "slow")
         auto = [g.auto_score for nb in sub.notebooks for g in nb.grades]
@@ -192,7 +193,7 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     assert after["slow"] == scores["reference"]
     assert {s: after[s] for s in ("reference", "blank")} == {s: scores[s] for s in
                                                              ("reference", "blank")}
-    assert json.loads(parallel._marker(root, ASSIGNMENT, "slow").read_text())["faults"] == []
+    assert json.loads(grade._marker(root, ASSIGNMENT, "slow").read_text())["faults"] == []
 
 
 def test_the_grading_benchmark_prints_its_figures():
