@@ -6,7 +6,7 @@ after each update sends only the parameters, as binary buffers (float64), to the
 ``course/static/live.js``.  The browser evaluates the network on a 100 x 100 grid and paints
 the decision boundary, the points, the loss curves and one small map per hidden unit on
 canvases, every animation frame.  While playing, the browser asks for the next update when
-the previous one has arrived (at most two in flight), so the kernel trains exactly as fast as
+the previous one has arrived (at most three in flight), so the kernel trains as fast as
 the pictures are shown and never floods the websocket.
 
 The browser's network is the contract's: ``k = F H + b_H``, ``h = max(k, 0)``,

@@ -271,3 +271,139 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
     finally:
         page.close()
     assert not page_errors, f"JavaScript errors in the page: {page_errors[:3]}"
+
+
+# -- the live playground (course.live): drawn by the browser from the kernel's parameters ----
+
+LIVE_FUNCTIONS = ("softmax", "init_params", "forward", "backward", "sgd_step")
+
+
+def _reference_network_source() -> str:
+    """Notebook 06's reference ``softmax, init_params, forward, backward, sgd_step``, as code."""
+    source = submissions.read(notebook_path(ROOT / "source", "06-backprop"))
+    out = []
+    for cell in source.cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if grade_id in LIVE_FUNCTIONS or grade_id == "softmax_from_05":
+            out.append(submissions.strip_solution(cell.source))
+    return "\n\n".join(out)
+
+
+def _live_notebook(path: Path, cells: list[str]) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def _open_and_run(lab, browser, relpath: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(lab.notebook_url(relpath))
+    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                           timeout=90_000)
+    _run_all(page)
+    _wait_all_executed(page)
+    return page, errors
+
+
+def _live_stats(widget) -> dict:
+    return widget.evaluate("el => Object.assign({}, el.courseLive || {})")
+
+
+def _wait_live(widget, predicate, what: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    stats = _live_stats(widget)
+    while not predicate(stats):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the live playground {what} within {timeout:.0f} s: {stats}")
+        time.sleep(0.2)
+        stats = _live_stats(widget)
+    return stats
+
+
+def _run_cell(page, index: int) -> str:
+    """Run the code cell ``index`` (Shift+Enter) and return its output's text when done."""
+    cell = page.locator(".jp-CodeCell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        prompt = cell.locator(".jp-InputPrompt").inner_text().strip()
+        if prompt[1:-2].isdigit():
+            return cell.locator(".jp-OutputArea").inner_text()
+        time.sleep(0.2)
+    raise AssertionError(f"cell {index} did not finish in 60 s")
+
+
+def test_live_playground_plays_and_a_click_adds_a_point(lab, browser):
+    shots = SCREENSHOTS / "live-playground"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    _live_notebook(lab.root / "live" / "live.ipynb", [
+        "import numpy as np\nfrom course import live\n\n" + _reference_network_source(),
+        "pg = live.live_playground(init_params, forward, backward, sgd_step, "
+        "dataset='two spirals', hidden=16)\npg",
+    ])
+    page, errors = _open_and_run(lab, browser, "live/live.ipynb")
+    try:
+        widget = page.locator(".course-live").first
+        widget.scroll_into_view_if_needed()
+        canvas = widget.locator("canvas.cl-boundary")
+        _wait_live(widget, lambda s: s.get("updates", 0) >= 1 and s.get("frames", 0) >= 1,
+                   "drew no first picture")
+        before = canvas.screenshot()
+        widget.locator("button.cl-play").click()
+        stats = _wait_live(widget, lambda s: s.get("steps", 0) >= 100,
+                           "trained fewer than 100 steps", timeout=60)
+        widget.locator("button.cl-pause").click()
+        time.sleep(1.0)
+        assert stats["frames"] >= 10, f"the browser drew only {stats['frames']} frames"
+        assert stats["probes"] >= 1, "the browser sent no probe of its outputs to the kernel"
+        widget.screenshot(path=str(shots / "played.png"))
+        played = canvas.screenshot()
+        changed = _changed_fraction(before, played)
+        assert changed >= 0.05, f"playing changed only {changed:.2%} of the boundary's pixels"
+        assert not widget.locator(".cl-warning").is_visible(), (
+            "the reference forward disagrees with the browser's: "
+            + widget.locator(".cl-warning").inner_text())
+
+        # clicks add training points (shift-click: class 1) where they land
+        status = widget.locator(".cl-status")
+        assert "200 points" in status.inner_text(), status.inner_text()
+        box = canvas.bounding_box()
+        for dx in (0.0, 8.0, 16.0):
+            page.mouse.click(box["x"] + 0.2 * box["width"] + dx, box["y"] + 0.2 * box["height"])
+        page.keyboard.down("Shift")
+        page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.8 * box["height"])
+        page.keyboard.up("Shift")
+        deadline = time.monotonic() + 20
+        while "204 points" not in status.inner_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "204 points" in status.inner_text(), (
+            f"four clicks did not add four training points: {status.inner_text()}")
+        time.sleep(0.5)
+        clicked = canvas.screenshot()
+        assert _changed_fraction(played, clicked) > 0, "the added points are not drawn"
+        for _ in range(30):
+            widget.locator("button.cl-step").click()
+        _wait_live(widget, lambda s: s.get("steps", 0) >= stats["steps"] + 30,
+                   "did not take 30 steps after the clicks")
+        time.sleep(0.5)
+        trained = canvas.screenshot()
+        widget.screenshot(path=str(shots / "clicked-and-stepped.png"))
+        changed = _changed_fraction(clicked, trained)
+        assert changed >= 0.005, (
+            f"30 steps with the new points changed only {changed:.2%} of the boundary's pixels")
+    except Exception:
+        page.screenshot(path=str(shots / "failure.png"))
+        raise
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"

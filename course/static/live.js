@@ -4,7 +4,7 @@
 // each update. Here the network is evaluated on a grid (the contract's two-layer ReLU
 // network, or a linear one) and painted on canvases every animation frame: the decision
 // boundary with the points, the loss curves, one small map per hidden unit. While playing,
-// the next update is asked for as soon as the previous one has arrived (at most two in
+// the next update is asked for as soon as the previous one has arrived (at most three in
 // flight). Every few updates the outputs on probe points go back to the kernel, which
 // compares them with the student's forward; after a mismatch the kernel draws the frames
 // and they arrive here as PNGs.
@@ -472,7 +472,7 @@ function render({ model, el: root }) {
     if (!alive) return;
     if (model.get("playing") && !model.get("error")) {
       if (inFlight > 0 && now - lastAsk > 2000) inFlight = 0; // a lost reply
-      if (inFlight < 2) { model.send({ type: "tick" }); inFlight += 1; lastAsk = now; }
+      if (inFlight < 3) { model.send({ type: "tick" }); inFlight += 1; lastAsk = now; }
     }
     if (dirty && net && model.get("mode") === "browser") {
       paintGrid();
