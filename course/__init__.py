@@ -8,6 +8,7 @@ Notebooks import what they need from the modules, one concept each:
 ``plots``        pure drawing functions that take a matplotlib ``ax``
 ``widgets``      sliders and live views wired to those drawings
 ``playground``   a training playground driven by the student's own network (06)
+``live``         the same, drawn by the browser from the parameters the kernel sends (06, 05)
 
 and, for instructors, ``submissions``, ``grading``, ``demo`` (``python -m course demo``),
 ``sandbox`` (the bubblewrap sandbox of every autograded kernel) and ``bench``
