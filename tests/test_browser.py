@@ -485,6 +485,9 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
         widget = page.locator(".course-live").first
         widget.scroll_into_view_if_needed()
         _wait_live(widget, lambda s: s.get("frames", 0) >= 1, "drew no first picture")
+        idle = [_live_stats(widget)["callbacks"]]
+        time.sleep(3.0)  # paused: how often does this page get an animation frame at all?
+        idle.append(_live_stats(widget)["callbacks"])
         widget.locator("button.cl-play").click()
         time.sleep(2.0)  # warm up
         live_before = {}
@@ -496,7 +499,11 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
                 "updates": (live_after["updates"] - live_before["updates"]) / span,
                 "steps": (live_after["steps"] - live_before["steps"]) / span,
                 "kernel_ms": 1000 * kernel["cpu"] / max(1, kernel["live_steps"]),
-                "handler_ms": live_after.get("cpuMs")}
+                "handler_ms": live_after.get("cpuMs"),
+                "idle": (idle[1] - idle[0]) / 3.0,
+                "js_ms": (live_after["evalMs"] + live_after["drawMs"] - live_before["evalMs"]
+                          - live_before["drawMs"]) / max(1, live_after["frames"]
+                                                         - live_before["frames"])}
         assert live_after["steps"] > live_before["steps"], "the live playground did not train"
 
         old_box = page.locator(".jp-OutputArea-output .widget-vbox:has(.widget-slider):has(img)")
@@ -518,6 +525,8 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
         page.close()
     print(f"\nlive playground (course.live), two spirals, 16 hidden units, {seconds:.0f} s:"
           f"\n  frames drawn per second in Chromium  {live['frames']:.1f}"
+          f" (animation frames the page gets when paused: {live['idle']:.1f} per s;"
+          f" the widget's own JS: {live['js_ms']:.2f} ms per frame drawn)"
           f"\n  parameter updates received per s    {live['updates']:.1f}"
           f"\n  training steps shown per second     {live['steps']:.1f}"
           f"\n  kernel CPU per step (whole process) {live['kernel_ms']:.2f} ms"

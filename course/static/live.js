@@ -126,8 +126,13 @@ function features(points, names) {
 
 function render({ model, el: root }) {
   root.classList.add("course-live");
+  // keys pressed in the controls are theirs, not JupyterLab's shortcuts (arrows on a slider
+  // would otherwise collapse the notebook's headings)
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  root.addEventListener("keydown", (event) => event.stopPropagation());
   root.append(el("style", { text: CSS }));
-  const stats = { frames: 0, updates: 0, steps: 0, kernelFrames: 0, probes: 0, started: 0 };
+  const stats = { frames: 0, updates: 0, steps: 0, kernelFrames: 0, probes: 0, callbacks: 0,
+    evalMs: 0, drawMs: 0 };
   root.courseLive = stats; // read by the browser tests and the benchmark
 
   // -- controls -------------------------------------------------------------------------
@@ -474,14 +479,19 @@ function render({ model, el: root }) {
       if (inFlight > 0 && now - lastAsk > 2000) inFlight = 0; // a lost reply
       if (inFlight < 3) { model.send({ type: "tick" }); inFlight += 1; lastAsk = now; }
     }
+    stats.callbacks += 1;
+    const t0 = performance.now();
     if (dirty && net && model.get("mode") === "browser") {
       paintGrid();
       if (++sinceProbe >= PROBE_EVERY) { sinceProbe = 0; probe(); }
     }
+    const t1 = performance.now();
     if (dirty || model.get("playing")) {
       drawBoundary();
       stats.frames += 1;
     }
+    stats.evalMs += t1 - t0;
+    stats.drawMs += performance.now() - t1;
     dirty = false;
     requestAnimationFrame(frame);
   };
