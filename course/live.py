@@ -389,8 +389,8 @@ class LivePlayground(anywidget.AnyWidget):
             self.reset()
         elif kind == "add":
             self.add_point(content["x1"], content["x2"], int(content.get("label", 0)))
-        elif kind == "probe":
-            self.check_probe(int(content["version"]), buffers)
+        elif kind == "probe" and isinstance(content.get("version"), int):
+            self.check_probe(content["version"], buffers)
         elif kind == "hello":  # a view was drawn: it needs the current state
             self._publish(reset=True)
 

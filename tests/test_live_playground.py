@@ -211,6 +211,8 @@ def test_a_probe_of_an_old_version_or_garbage_is_handled():
     _message(widget, {"type": "step"})
     content, buffers = sent[-1]
     assert widget.check_probe(10_000, [])  # unknown version: nothing to compare
+    _message(widget, {"type": "probe", "version": None}, [])  # no version: ignored
+    assert widget.mode == "browser" and widget.probes_checked == 0
     _message(widget, {"type": "probe", "version": content["version"]}, [b"\x00" * 5])
     assert widget.mode == "kernel" and "could not be read" in widget.warning
 

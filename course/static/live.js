@@ -257,7 +257,9 @@ function render({ model, el: root }) {
     const arrays = {};
     msg.keys.forEach((key, i) => { arrays[key] = f64(buffers[i]); });
     const m = model.get("n_classes");
-    if (msg.kind === "linear") return { kind: "linear", W: arrays.W, b: arrays.b, m, d: msg.shapes[0][0] };
+    if (msg.kind === "linear") {
+      return { kind: "linear", W: arrays.W, b: arrays.b, m, d: msg.shapes[0][0], version: msg.version };
+    }
     return { kind: "two-layer", H: arrays.H, bH: arrays.b_H, U: arrays.U, bU: arrays.b_U,
       v: msg.shapes[0][1], d: msg.shapes[0][0], m, version: msg.version };
   };
