@@ -5,9 +5,10 @@ The kernel trains with the student's own functions (``init_params``, ``forward``
 after each update sends only the parameters, as binary buffers (float64), to the front end,
 ``course/static/live.js``.  The browser evaluates the network on a 100 x 100 grid and paints
 the decision boundary, the points, the loss curves and one small map per hidden unit on
-canvases, every animation frame.  While playing, the browser asks for the next update when
-the previous one has arrived (at most three in flight), so the kernel trains as fast as
-the pictures are shown and never floods the websocket.
+canvases, every animation frame.  While playing, the browser asks for updates three at a time
+(the kernel sends them one by one), asks for the next three while it draws the last, and draws
+one per animation frame: the kernel trains about as fast as pictures are shown and never floods
+the websocket, and one request (with the kernel's busy and idle) serves three pictures.
 
 The browser's network is the contract's: ``k = F H + b_H``, ``h = max(k, 0)``,
 ``z = h U + b_U``, ``o = softmax(z)`` (or ``z = F W + b`` for a linear model, parameters
@@ -378,9 +379,10 @@ class LivePlayground(anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, buffers) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "tick":  # playing: the next picture, please
+        if kind == "tick":  # playing: the next pictures, please
             if self.playing and not self.error:
-                self.advance(max(1, int(self.steps_per_update)))
+                for _ in range(min(10, max(1, int(content.get("count", 1))))):
+                    self.advance(max(1, int(self.steps_per_update)))
             else:
                 self._publish()  # answer anyway: the browser counts its requests
         elif kind == "step":

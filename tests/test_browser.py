@@ -498,6 +498,7 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
         live = {"frames": (live_after["frames"] - live_before["frames"]) / span,
                 "updates": (live_after["updates"] - live_before["updates"]) / span,
                 "steps": (live_after["steps"] - live_before["steps"]) / span,
+                "shown": (live_after["shown"] - live_before["shown"]) / span,
                 "kernel_ms": 1000 * kernel["cpu"] / max(1, kernel["live_steps"]),
                 "handler_ms": live_after.get("cpuMs"),
                 "idle": (idle[1] - idle[0]) / 3.0,
@@ -528,7 +529,8 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
           f" (animation frames the page gets when paused: {live['idle']:.1f} per s;"
           f" the widget's own JS: {live['js_ms']:.2f} ms per frame drawn)"
           f"\n  parameter updates received per s    {live['updates']:.1f}"
-          f"\n  training steps shown per second     {live['steps']:.1f}"
+          f"\n  training steps per second           {live['steps']:.1f}"
+          f"\n  training states drawn per second    {live['shown']:.1f}"
           f"\n  kernel CPU per step (whole process) {live['kernel_ms']:.2f} ms"
           f" (in the widget's handler: {live['handler_ms']:.2f} ms)"
           f"\nPNG playground (course.playground), same data and network, {seconds:.0f} s:"

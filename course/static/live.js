@@ -4,8 +4,8 @@
 // each update. Here the network is evaluated on a grid (the contract's two-layer ReLU
 // network, or a linear one) and painted on canvases every animation frame: the decision
 // boundary with the points, the loss curves, one small map per hidden unit. While playing,
-// the next update is asked for as soon as the previous one has arrived (at most three in
-// flight). Every few updates the outputs on probe points go back to the kernel, which
+// updates are asked for three at a time, the next three while the last are being drawn,
+// and drawn one per animation frame. Every few updates the outputs on probe points go back to the kernel, which
 // compares them with the student's forward; after a mismatch the kernel draws the frames
 // and they arrive here as PNGs.
 
@@ -23,6 +23,7 @@ const FEATURES = {
 const SIZE = 300; // the boundary canvas, in CSS pixels
 const UNIT_STRIDE = 4; // a unit's map takes every 4th grid point
 const PROBE_EVERY = 20; // updates between two probes
+const BATCH = 3; // updates asked for in one request (the kernel sends them one by one)
 const LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const L2S = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1];
 
@@ -37,8 +38,7 @@ const CSS = `
 .course-live .cl-error { color: #c00; }
 .course-live canvas.cl-boundary { border: 1px solid #555; cursor: crosshair; }
 .course-live .cl-units { display: flex; flex-wrap: wrap; gap: 2px; max-width: 340px; }
-.course-live .cl-units canvas { width: 36px; height: 36px; image-rendering: pixelated;
-  border: 1px solid #ddd; }
+.course-live .cl-units canvas { image-rendering: pixelated; border: 1px solid #ddd; }
 .course-live .cl-side { display: flex; flex-direction: column; gap: 4px; }
 `;
 
@@ -131,8 +131,8 @@ function render({ model, el: root }) {
   root.setAttribute("data-lm-suppress-shortcuts", "true");
   root.addEventListener("keydown", (event) => event.stopPropagation());
   root.append(el("style", { text: CSS }));
-  const stats = { frames: 0, updates: 0, steps: 0, kernelFrames: 0, probes: 0, callbacks: 0,
-    evalMs: 0, drawMs: 0 };
+  const stats = { frames: 0, updates: 0, shown: 0, steps: 0, kernelFrames: 0, probes: 0,
+    callbacks: 0, evalMs: 0, drawMs: 0 };
   root.courseLive = stats; // read by the browser tests and the benchmark
 
   // -- controls -------------------------------------------------------------------------
@@ -161,6 +161,9 @@ function render({ model, el: root }) {
   const boundary = el("canvas", { class: "cl-boundary", width: SIZE, height: SIZE });
   const loss = el("canvas", { class: "cl-loss", width: 300, height: 130 });
   const units = el("div", { class: "cl-units" });
+  const unitsCanvas = el("canvas", { class: "cl-units-map" });
+  unitsCanvas.style.imageRendering = "pixelated";
+  units.append(unitsCanvas);
   root.append(
     el("div", { class: "cl-row" }, [el("label", {}, ["data ", datasetSel]), noise.node,
       hidden.node, lr.node, l2.node, batch.node]),
@@ -220,19 +223,22 @@ function render({ model, el: root }) {
   let info = {}; // the latest status from the kernel
   let dirty = false; // new parameters not yet evaluated
   let image = null; // ImageData of the boundary (res x res)
-  let unitImages = []; // one ImageData per hidden unit
   let kernelBitmap = null; // kernel mode: the latest boundary frame
   let curve = []; // [step, train loss, held-out loss]
-  let inFlight = 0, lastAsk = 0, sinceProbe = PROBE_EVERY;
-  let grid = null, gridF = null, gridKey = "";
+  let pending = 0, lastAsk = 0, sinceProbe = PROBE_EVERY;
+  const queue = []; // updates received, not yet drawn: one is drawn per animation frame
+  let grid = null, gridF = null, unitF = null, unitSide = 0, gridKey = "";
   let points = null;
-  const offscreen = document.createElement("canvas");
+  const offscreen = document.createElement("canvas"); // the grid's pixels, res x res
+  const pointsLayer = document.createElement("canvas"); // the points, drawn when they change
+  let pointsDirty = true;
 
   const readPoints = () => {
     points = {
       train: f64(model.get("train_x")), trainY: i32(model.get("train_y")),
       test: f64(model.get("test_x")), testY: i32(model.get("test_y")),
     };
+    pointsDirty = true;
   };
   readPoints();
 
@@ -251,6 +257,16 @@ function render({ model, el: root }) {
       }
     }
     gridF = features(grid, names);
+    unitSide = Math.ceil(res / UNIT_STRIDE); // the units' maps: every UNIT_STRIDE-th point
+    const sub = new Float64Array(unitSide * unitSide * 2);
+    for (let a = 0; a < unitSide; a++) {
+      for (let b = 0; b < unitSide; b++) {
+        const q = (a * UNIT_STRIDE) * res + b * UNIT_STRIDE;
+        sub[2 * (a * unitSide + b)] = grid[2 * q];
+        sub[2 * (a * unitSide + b) + 1] = grid[2 * q + 1];
+      }
+    }
+    unitF = features(sub, names);
   };
 
   const unpack = (msg, buffers) => {
@@ -265,14 +281,13 @@ function render({ model, el: root }) {
   };
 
   const paintGrid = () => {
-    // evaluate the network on the grid into the boundary's and the units' pixels
+    // evaluate the network on the grid into the boundary's pixels, and on every
+    // UNIT_STRIDE-th grid point into one small map per hidden unit
     ensureGrid();
     const res = model.get("resolution"), names = model.get("features"), d = names.length;
     const m = net.m, p = res * res;
     if (net.d !== d) return;
-    const v = net.kind === "linear" ? 0 : net.v;
-    const h = v ? new Float64Array(p * v) : null;
-    const o = evaluate(net, gridF, p, d, h);
+    const o = evaluate(net, gridF, p, d, null);
     if (!image || image.width !== res) image = new ImageData(res, res);
     const px = image.data;
     for (let i = 0; i < res; i++) {
@@ -282,53 +297,58 @@ function render({ model, el: root }) {
         let best = 0;
         for (let c = 1; c < m; c++) if (o[q * m + c] > o[q * m + best]) best = c;
         let conf = (o[q * m + best] - 1 / m) / (1 - 1 / m);
-        conf = conf > 0 ? (conf < 1 ? conf : 1) : 0;
-        if (!(conf >= 0)) conf = 0; // NaN
+        conf = conf > 0 ? (conf < 1 ? conf : 1) : 0; // NaN becomes 0
         const alpha = 0.12 + 0.6 * conf;
         const col = COLORS[best % COLORS.length];
         const at = 4 * (row * res + j);
-        for (let k = 0; k < 3; k++) px[at + k] = Math.round(255 * (1 - alpha * (1 - col[k] / 255)));
+        px[at] = 255 - alpha * (255 - col[0]);
+        px[at + 1] = 255 - alpha * (255 - col[1]);
+        px[at + 2] = 255 - alpha * (255 - col[2]);
         px[at + 3] = 255;
       }
     }
-    // the hidden units' maps
-    unitImages = [];
-    if (v) {
-      const side = Math.ceil(res / UNIT_STRIDE);
-      for (let j = 0; j < v; j++) {
-        let peak = 0;
-        for (let q = 0; q < p; q++) if (h[q * v + j] > peak) peak = h[q * v + j];
-        let vote = 0;
-        for (let c = 1; c < m; c++) if (net.U[j * m + c] > net.U[j * m + vote]) vote = c;
-        const col = COLORS[vote % COLORS.length];
-        const img = new ImageData(side, side);
-        for (let a = 0; a < side; a++) {
-          for (let b = 0; b < side; b++) {
-            const q = (a * UNIT_STRIDE) * res + b * UNIT_STRIDE;
-            const s = peak > 0 ? h[q * v + j] / peak : 0;
-            const at = 4 * ((side - 1 - a) * side + b);
-            for (let k = 0; k < 3; k++) {
-              img.data[at + k] = s > 0 ? Math.round(255 * (1 - (0.25 + 0.75 * s) * (1 - col[k] / 255)))
-                : 224;
-            }
-            img.data[at + 3] = 255;
-          }
-        }
-        unitImages.push(img);
-      }
-    }
-    drawUnits();
+    if (offscreen.width !== res) { offscreen.width = res; offscreen.height = res; }
+    offscreen.getContext("2d").putImageData(image, 0, 0);
+    paintUnits();
   };
 
-  const drawUnits = () => {
-    while (units.children.length > unitImages.length) units.lastChild.remove();
-    while (units.children.length < unitImages.length) units.append(el("canvas"));
-    unitImages.forEach((img, j) => {
-      const c = units.children[j];
-      if (c.width !== img.width) { c.width = img.width; c.height = img.height; }
-      c.getContext("2d").putImageData(img, 0, 0);
-      c.title = `hidden unit ${j + 1}`;
-    });
+  const paintUnits = () => {
+    // all the units' maps as tiles of one canvas, 8 to a row
+    const v = net.kind === "linear" ? 0 : net.v;
+    unitsCanvas.style.display = v ? "" : "none";
+    if (!v) return;
+    ensureGrid();
+    const d = model.get("features").length, m = net.m;
+    const side = unitSide, sp = side * side;
+    const h = new Float64Array(sp * v);
+    evaluate(net, unitF, sp, d, h);
+    const perRow = 8, gap = 2, cols = Math.min(v, perRow), rows = Math.ceil(v / perRow);
+    const width = cols * (side + gap), height = rows * (side + gap);
+    if (unitsCanvas.width !== width || unitsCanvas.height !== height) {
+      unitsCanvas.width = width; unitsCanvas.height = height;
+      unitsCanvas.style.width = (width * 36 / (side + gap)) + "px";
+      unitsCanvas.style.height = (height * 36 / (side + gap)) + "px";
+    }
+    const img = new ImageData(width, height);
+    img.data.fill(255);
+    for (let j = 0; j < v; j++) {
+      let peak = 0;
+      for (let q = 0; q < sp; q++) if (h[q * v + j] > peak) peak = h[q * v + j];
+      let vote = 0;
+      for (let c = 1; c < m; c++) if (net.U[j * m + c] > net.U[j * m + vote]) vote = c;
+      const col = COLORS[vote % COLORS.length];
+      const x0 = (j % perRow) * (side + gap), y0 = Math.floor(j / perRow) * (side + gap);
+      for (let a = 0; a < side; a++) {
+        for (let b = 0; b < side; b++) {
+          const s = peak > 0 ? h[(a * side + b) * v + j] / peak : 0;
+          const at = 4 * ((y0 + side - 1 - a) * width + x0 + b);
+          for (let k = 0; k < 3; k++) {
+            img.data[at + k] = s > 0 ? 255 - (0.25 + 0.75 * s) * (255 - col[k]) : 224;
+          }
+        }
+      }
+    }
+    unitsCanvas.getContext("2d").putImageData(img, 0, 0);
   };
 
   const probe = () => {
@@ -363,10 +383,18 @@ function render({ model, el: root }) {
       return; // the kernel's frame has the points stamped on it
     }
     if (!image) { ctx.fillStyle = "#eee"; ctx.fillRect(0, 0, SIZE, SIZE); return; }
-    offscreen.width = image.width; offscreen.height = image.height;
-    offscreen.getContext("2d").putImageData(image, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(offscreen, 0, 0, SIZE, SIZE);
+    if (pointsDirty) drawPoints();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(pointsLayer, 0, 0);
+  };
+
+  const drawPoints = () => {
+    pointsDirty = false;
+    pointsLayer.width = SIZE * dpr; pointsLayer.height = SIZE * dpr;
+    const ctx = pointsLayer.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const dots = (xy, labels, filled) => {
       for (let q = 0; q < labels.length; q++) {
         const [cx, cy] = toCanvas(xy[2 * q], xy[2 * q + 1]);
@@ -425,7 +453,7 @@ function render({ model, el: root }) {
 
   const onMessage = async (msg, buffers) => {
     if (!msg || !msg.type) return;
-    if (msg.type !== "status") { inFlight = Math.max(0, inFlight - 1); }
+    if (msg.type !== "status") { pending = Math.max(0, pending - 1); }
     info = msg;
     if (msg.reset) curve = [];
     if (Number.isFinite(msg.train_loss) || Number.isFinite(msg.test_loss)) {
@@ -436,8 +464,8 @@ function render({ model, el: root }) {
     stats.steps = msg.step;
     stats.cpuMs = msg.cpu_ms;
     if (msg.type === "params") {
-      net = unpack(msg, buffers);
-      dirty = true;
+      if (msg.reset) queue.length = 0;
+      queue.push(unpack(msg, buffers));
     } else if (msg.type === "frame") {
       stats.kernelFrames += 1;
       const [bnd, unitsPng] = buffers;
@@ -478,9 +506,14 @@ function render({ model, el: root }) {
   const frame = (now) => {
     if (!alive) return;
     if (model.get("playing") && !model.get("error")) {
-      if (inFlight > 0 && now - lastAsk > 2000) inFlight = 0; // a lost reply
-      if (inFlight < 3) { model.send({ type: "tick" }); inFlight += 1; lastAsk = now; }
+      if (pending > 0 && now - lastAsk > 2000) pending = 0; // a lost reply
+      if (pending + queue.length <= BATCH) {
+        model.send({ type: "tick", count: BATCH });
+        pending += BATCH;
+        lastAsk = now;
+      }
     }
+    if (queue.length) { net = queue.shift(); dirty = true; stats.shown += 1; }
     stats.callbacks += 1;
     const t0 = performance.now();
     if (dirty && net && model.get("mode") === "browser") {
