@@ -444,11 +444,10 @@ def test_live_playground_warns_and_falls_back_when_forward_is_not_its_network(la
         warning.wait_for(state="visible", timeout=30_000)
         assert "did not match your forward" in warning.inner_text(), warning.inner_text()
         widget.locator("button.cl-play").click()
-        stats = _wait_live(widget, lambda s: s.get("kernelFrames", 0) >= 5,
-                           "showed no frames drawn by the kernel after the warning")
+        _wait_live(widget, lambda s: s.get("kernelFrames", 0) >= 5 and s.get("steps", 0) >= 5,
+                   "showed no frames that the kernel drew while training, after the warning")
         widget.locator("button.cl-pause").click()
         widget.screenshot(path=str(shots / "fallback.png"))
-        assert stats["steps"] >= 5
     except Exception:
         page.screenshot(path=str(shots / "failure-fallback.png"))
         raise
