@@ -537,3 +537,46 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
           f"\n  training steps per second           {old['steps']:.1f}"
           f"\n  kernel CPU per step (whole process) {old['kernel_ms']:.2f} ms")
     assert not errors, f"JavaScript errors in the page: {errors[:3]}"
+
+
+def test_live_playground_draws_05s_linear_softmax_classifier(lab, browser):
+    """05's multiclass view: its own cell, on the reference softmax and cross_entropy_grad."""
+    import ast
+
+    source = submissions.read(notebook_path(ROOT / "source", "05-softmax-cross-entropy"))
+    cells = ["import numpy as np\nfrom course import live"]
+    for cell in source.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") in ("softmax", "log_softmax", "one_hot", "cross_entropy_grad"):
+            cells.append(submissions.strip_solution(cell.source))
+        elif cell.cell_type == "code" and "def chain_rule_through_linear" in cell.source:
+            tree = ast.parse(cell.source)
+            cells.append("\n\n".join(ast.get_source_segment(cell.source, node)
+                                     for node in tree.body if isinstance(node, ast.FunctionDef)
+                                     and node.name == "chain_rule_through_linear"))
+        elif cell.cell_type == "code" and "live.live_playground(" in cell.source:
+            cells.append(cell.source)
+    assert len(cells) == 7, f"05's live cell or the functions it uses were not found: {cells}"
+    _live_notebook(lab.root / "live" / "linear.ipynb", cells)
+    page, errors = _open_and_run(lab, browser, "live/linear.ipynb")
+    try:
+        widget = page.locator(".course-live").first
+        widget.scroll_into_view_if_needed()
+        _wait_live(widget, lambda s: s.get("frames", 0) >= 1, "drew no first picture")
+        before = widget.locator("canvas.cl-boundary").screenshot()
+        widget.locator("button.cl-play").click()
+        _wait_live(widget, lambda s: s.get("shown", 0) >= 60 and s.get("probes", 0) >= 2,
+                   "drew fewer than 60 updates or sent fewer than 2 probes", timeout=60)
+        widget.locator("button.cl-pause").click()
+        time.sleep(1.0)
+        after = widget.locator("canvas.cl-boundary").screenshot()
+        widget.screenshot(path=str(SCREENSHOTS / "live-playground" / "linear-05.png"))
+        assert not widget.locator(".cl-warning").is_visible(), (
+            "05's linear forward disagrees with the browser's: "
+            + widget.locator(".cl-warning").inner_text())
+        changed = _changed_fraction(before, after)
+        assert changed >= 0.05, f"training changed only {changed:.2%} of the boundary's pixels"
+        assert "accuracy" in widget.locator(".cl-status").inner_text()
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"

@@ -162,6 +162,7 @@ function render({ model, el: root }) {
   const loss = el("canvas", { class: "cl-loss", width: 300, height: 130 });
   const units = el("div", { class: "cl-units" });
   const unitsCanvas = el("canvas", { class: "cl-units-map" });
+  const unitsTitle = el("b", { text: "hidden units: where each is on (grey: off)" });
   unitsCanvas.style.imageRendering = "pixelated";
   units.append(unitsCanvas);
   root.append(
@@ -177,7 +178,7 @@ function render({ model, el: root }) {
       })]),
       el("div", { class: "cl-side" }, [
         el("b", { text: "loss: training (blue), held-out (orange)" }), loss,
-        el("b", { text: "hidden units: where each is on (grey: off)" }), units]),
+        unitsTitle, units]),
     ]),
   );
   const dpr = window.devicePixelRatio || 1;
@@ -316,6 +317,7 @@ function render({ model, el: root }) {
     // all the units' maps as tiles of one canvas, 8 to a row
     const v = net.kind === "linear" ? 0 : net.v;
     unitsCanvas.style.display = v ? "" : "none";
+    unitsTitle.style.display = v ? "" : "none"; // a linear model has none
     if (!v) return;
     ensureGrid();
     const d = model.get("features").length, m = net.m;
