@@ -5,9 +5,9 @@
 // network, or a linear one) and painted on canvases every animation frame: the decision
 // boundary with the points, the loss curves, one small map per hidden unit. While playing,
 // updates are asked for three at a time, the next three while the last are being drawn,
-// and drawn one per animation frame. Every few updates the outputs on probe points go back to the kernel, which
-// compares them with the student's forward; after a mismatch the kernel draws the frames
-// and they arrive here as PNGs.
+// and drawn one per animation frame. Every few updates the outputs on probe points go back
+// to the kernel, which compares them with the student's forward; after a mismatch the kernel
+// draws the frames and they arrive here as PNGs.
 
 const COLORS = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40],
   [148, 103, 189], [140, 86, 75]];
