@@ -10,6 +10,7 @@ Notebooks import what they need from the modules, one concept each:
 ``plots``        pure drawing functions that take a matplotlib ``ax``
 ``widgets``      sliders and live views wired to those drawings
 ``playground``   a training playground driven by the student's own network (06)
+``live``         the same, drawn by the browser from the parameters the kernel sends (06, 05)
 
 Nothing here implements a function that students are graded on, and nothing here imports
 the grader: ``course.grader`` (instructors only, ``python -m course.grader``) is left out of

@@ -114,9 +114,9 @@ class _Canvas:
     training points stamped on it; ``framed(...)`` pastes that into the axes picture.
     """
 
-    def __init__(self, X, y, m, *, resolution=100, pixels=3, margin=0.15):
+    def __init__(self, X, y, m, *, resolution=100, pixels=3, margin=0.15, extent=None):
         self.resolution, self.pixels, self.m = resolution, pixels, m
-        self.points, self.extent = plots.grid(X, resolution, margin)  # (res**2, 2)
+        self.points, self.extent = plots.grid(X, resolution, margin, extent)  # (res**2, 2)
         self.size = resolution * pixels
         x0, x1, y0, y1 = self.extent
         col = np.round((X[:, 0] - x0) / (x1 - x0) * (self.size - 1)).astype(int)
@@ -130,7 +130,7 @@ class _Canvas:
             colours = np.repeat(np.array([colour_of(int(k)) for k in y]), len(offsets), axis=0)
             self._stamps.append((flat, _to_uint8(colours)))
         self._class_rgb = _CLASS_RGB[np.arange(m) % len(_CLASS_RGB)]  # (m, 3)
-        self._frame, self._box = self._draw_axes()
+        self._frame, self._box = None, None  # the axes, drawn by matplotlib when first framed
 
     def _draw_axes(self):
         left, bottom, top, right, dpi = 42, 30, 8, 10, 100
@@ -165,6 +165,8 @@ class _Canvas:
 
     def framed(self, heat: np.ndarray) -> np.ndarray:
         """The axes picture (uint8) with the ``heat`` picture pasted into the plot area."""
+        if self._frame is None:
+            self._frame, self._box = self._draw_axes()
         out = self._frame.copy()
         top, left = self._box
         out[top:top + self.size, left:left + self.size] = heat

@@ -1,12 +1,13 @@
 """The student distribution: a wheel of ``course`` without ``course.grader``.
 
 Students need the helpers their notebooks import (``checks``, ``testcells``, ``hints``,
-``data``, ``plots``, ``widgets``, ``playground``); the grader (the sandbox, the judge, the
-referee, the reference machinery) is of no use to them, and the referee in particular must
-not reach them. ``python3 tasks.py student-wheel`` (or ``python -m course.grader.student_dist
-DEST``) writes ``course-<version>-py3-none-any.whl`` holding every file of the package except
-``course/grader/``; ``pip install`` it where students work. The wheel is written directly
-in the wheel format (PEP 427), so building it needs nothing beyond the standard library.
+``data``, ``plots``, ``widgets``, ``playground``, ``live`` and its front end); the grader
+(the sandbox, the judge, the referee, the reference machinery) is of no use to them, and the
+referee in particular must not reach them. ``python3 tasks.py student-wheel`` (or ``python
+-m course.grader.student_dist DEST``) writes ``course-<version>-py3-none-any.whl`` holding
+every file of the package except ``course/grader/``; ``pip install`` it where students work.
+The wheel is written directly in the wheel format (PEP 427), so building it needs nothing
+beyond the standard library.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 __all__ = ["DEPENDENCIES", "build_wheel", "student_files"]
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the course package folder
-DEPENDENCIES = ("numpy", "matplotlib", "ipywidgets")
+DEPENDENCIES = ("numpy", "matplotlib", "ipywidgets", "anywidget")
 
 
 def student_files(package: Path = PACKAGE) -> list[Path]:

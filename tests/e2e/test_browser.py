@@ -182,7 +182,7 @@ def _run_all(page, attempts: int = 3) -> None:
 def _move_first_slider(page, box, image, before: bytes) -> float:
     """Move the widget's first slider (right, or left if it sits at its end); return the
     fraction of the picture's pixels that changed."""
-    handle = box.locator(".noUi-handle").first
+    handle = box.locator(".noUi-handle, input[type=range]").first
     fraction = 0.0
     for key in ("ArrowRight", "ArrowLeft"):
         handle.focus()
@@ -237,14 +237,21 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
                 assert not (out.output_type == "stream" and out.name == "stderr"), (
                     f"{cell.id} wrote to stderr: {out.text[:300]}")
 
-        # the widget: drawn, and redrawn when a slider moves
+        # the widget: drawn, and redrawn when a slider moves (an ipywidgets box with a slider
+        # and a picture, or else the live playground, whose picture is a canvas)
         boxes = page.locator(".jp-OutputArea-output .widget-vbox:has(.widget-slider):has(img)")
+        if not boxes.count():
+            boxes = page.locator(".jp-OutputArea-output .course-live")
         assert boxes.count() >= 1, f"{assignment}: no widget with a slider and a picture"
         box = boxes.first
         box.scroll_into_view_if_needed()
-        image = box.locator("img").first
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
-                               arg=image.element_handle(), timeout=30_000)
+        if "course-live" in (box.get_attribute("class") or ""):
+            image = box.locator("canvas.cl-boundary")
+            _wait_live(box, lambda s: s.get("frames", 0) >= 1, "drew no picture")
+        else:
+            image = box.locator("img").first
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                                   arg=image.element_handle(), timeout=30_000)
         box.screenshot(path=str(shots / "widget-before.png"))
         before = image.screenshot()
         fraction = _move_first_slider(page, box, image, before)
@@ -271,3 +278,305 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
     finally:
         page.close()
     assert not page_errors, f"JavaScript errors in the page: {page_errors[:3]}"
+
+
+# -- the live playground (course.live): drawn by the browser from the kernel's parameters ----
+
+LIVE_FUNCTIONS = ("softmax", "init_params", "forward", "backward", "sgd_step")
+
+
+def _reference_network_source() -> str:
+    """Notebook 06's reference ``softmax, init_params, forward, backward, sgd_step``, as code."""
+    source = submissions.read(notebook_path(ROOT / "source", "06-backprop"))
+    out = []
+    for cell in source.cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if grade_id in LIVE_FUNCTIONS or grade_id == "softmax_from_05":
+            out.append(submissions.strip_solution(cell.source))
+    return "\n\n".join(out)
+
+
+def _live_notebook(path: Path, cells: list[str]) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def _open_and_run(lab, browser, relpath: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(lab.notebook_url(relpath))
+    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                           timeout=90_000)
+    for attempt in range(2):
+        _run_all(page)
+        try:
+            _wait_all_executed(page, timeout=90)
+            break
+        except AssertionError:  # a fresh kernel can drop a Run All after its first cell
+            if attempt:
+                raise
+    return page, errors
+
+
+def _live_stats(widget) -> dict:
+    return widget.evaluate("el => Object.assign({}, el.courseLive || {})")
+
+
+def _wait_live(widget, predicate, what: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    stats = _live_stats(widget)
+    while not predicate(stats):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the live playground {what} within {timeout:.0f} s: {stats}")
+        time.sleep(0.2)
+        stats = _live_stats(widget)
+    return stats
+
+
+def _run_cell(page, index: int) -> str:
+    """Run the code cell ``index`` (Shift+Enter) and return its output's text when done."""
+    cell = page.locator(".jp-CodeCell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        prompt = cell.locator(".jp-InputPrompt").inner_text().strip()
+        if prompt[1:-2].isdigit():
+            return cell.locator(".jp-OutputArea").inner_text()
+        time.sleep(0.2)
+    raise AssertionError(f"cell {index} did not finish in 60 s")
+
+
+def test_live_playground_plays_and_a_click_adds_a_point(lab, browser):
+    shots = SCREENSHOTS / "live-playground"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    _live_notebook(lab.root / "live" / "live.ipynb", [
+        "import numpy as np\nfrom course import live\n\n" + _reference_network_source(),
+        "pg = live.live_playground(init_params, forward, backward, sgd_step, "
+        "dataset='two spirals', hidden=16)\npg",
+    ])
+    page, errors = _open_and_run(lab, browser, "live/live.ipynb")
+    try:
+        widget = page.locator(".course-live").first
+        widget.scroll_into_view_if_needed()
+        canvas = widget.locator("canvas.cl-boundary")
+        _wait_live(widget, lambda s: s.get("updates", 0) >= 1 and s.get("frames", 0) >= 1,
+                   "drew no first picture")
+        before = canvas.screenshot()
+        widget.locator("button.cl-play").click()
+        stats = _wait_live(widget, lambda s: s.get("steps", 0) >= 100,
+                           "trained fewer than 100 steps", timeout=60)
+        widget.locator("button.cl-pause").click()
+        time.sleep(1.0)
+        assert stats["frames"] >= 10, f"the browser drew only {stats['frames']} frames"
+        assert stats["probes"] >= 1, "the browser sent no probe of its outputs to the kernel"
+        widget.screenshot(path=str(shots / "played.png"))
+        played = canvas.screenshot()
+        changed = _changed_fraction(before, played)
+        assert changed >= 0.05, f"playing changed only {changed:.2%} of the boundary's pixels"
+        assert not widget.locator(".cl-warning").is_visible(), (
+            "the reference forward disagrees with the browser's: "
+            + widget.locator(".cl-warning").inner_text())
+
+        # clicks add training points (shift-click: class 1) where they land
+        status = widget.locator(".cl-status")
+        assert "200 points" in status.inner_text(), status.inner_text()
+        box = canvas.bounding_box()
+        for dx in (0.0, 8.0, 16.0):
+            page.mouse.click(box["x"] + 0.2 * box["width"] + dx, box["y"] + 0.2 * box["height"])
+        page.keyboard.down("Shift")
+        page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.8 * box["height"])
+        page.keyboard.up("Shift")
+        deadline = time.monotonic() + 20
+        while "204 points" not in status.inner_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "204 points" in status.inner_text(), (
+            f"four clicks did not add four training points: {status.inner_text()}")
+        time.sleep(0.5)
+        clicked = canvas.screenshot()
+        assert _changed_fraction(played, clicked) > 0, "the added points are not drawn"
+        for _ in range(30):
+            widget.locator("button.cl-step").click()
+        _wait_live(widget, lambda s: s.get("steps", 0) >= stats["steps"] + 30,
+                   "did not take 30 steps after the clicks")
+        time.sleep(0.5)
+        trained = canvas.screenshot()
+        widget.screenshot(path=str(shots / "clicked-and-stepped.png"))
+        changed = _changed_fraction(clicked, trained)
+        assert changed >= 0.005, (
+            f"30 steps with the new points changed only {changed:.2%} of the boundary's pixels")
+    except Exception:
+        page.screenshot(path=str(shots / "failure.png"))
+        raise
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
+
+
+def test_live_playground_warns_and_falls_back_when_forward_is_not_its_network(lab, browser):
+    shots = SCREENSHOTS / "live-playground"
+    shots.mkdir(parents=True, exist_ok=True)
+    leaky = ("def forward(params, F):  # leaky ReLU: not the network the browser draws\n"
+             "    k = F @ params['H'] + params['b_H']\n"
+             "    h = np.where(k >= 0, k, 0.2 * k)\n"
+             "    z = h @ params['U'] + params['b_U']\n"
+             "    o = softmax(z)\n"
+             "    return o, {'F': F, 'k': k, 'h': h, 'z': z, 'o': o}\n")
+    _live_notebook(lab.root / "live" / "leaky.ipynb", [
+        "import numpy as np\nfrom course import live\n\n" + _reference_network_source(),
+        leaky,
+        "pg = live.live_playground(init_params, forward, backward, sgd_step, dataset='XOR')\npg",
+    ])
+    page, errors = _open_and_run(lab, browser, "live/leaky.ipynb")
+    try:
+        widget = page.locator(".course-live").first
+        widget.scroll_into_view_if_needed()
+        warning = widget.locator(".cl-warning")
+        warning.wait_for(state="visible", timeout=30_000)
+        assert "did not match your forward" in warning.inner_text(), warning.inner_text()
+        widget.locator("button.cl-play").click()
+        _wait_live(widget, lambda s: s.get("kernelFrames", 0) >= 5 and s.get("steps", 0) >= 5,
+                   "showed no frames that the kernel drew while training, after the warning")
+        widget.locator("button.cl-pause").click()
+        widget.screenshot(path=str(shots / "fallback.png"))
+    except Exception:
+        page.screenshot(path=str(shots / "failure-fallback.png"))
+        raise
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
+
+
+def test_live_playground_benchmark_prints_frame_rates(lab, browser):
+    """Print (never assert on time) frames drawn and updates received per second over 10 s of
+    training, and the kernel's CPU per step, for the live playground and for today's PNG
+    playground (course.playground) in the same JupyterLab."""
+    seconds = 10.0
+    _live_notebook(lab.root / "live" / "bench.ipynb", [
+        "import json, time\nimport numpy as np\nfrom course import live, playground\n\n"
+        + _reference_network_source(),
+        "pg = live.live_playground(init_params, forward, backward, sgd_step, "
+        "dataset='two spirals', hidden=16)\npg",
+        "old = playground.training_playground(init_params, forward, backward, sgd_step)\nold",
+        "mark = (time.process_time(), pg.step_count, old.step_count)",
+        "print(json.dumps({'cpu': time.process_time() - mark[0], "
+        "'live_steps': pg.step_count - mark[1], 'old_steps': old.step_count - mark[2]}))",
+    ])
+    page, errors = _open_and_run(lab, browser, "live/bench.ipynb")
+
+    def kernel_window(start):
+        _run_cell(page, 3)
+        start()
+        time.sleep(seconds)
+        out = _run_cell(page, 4)
+        return json.loads(out.strip().splitlines()[-1])
+
+    try:
+        widget = page.locator(".course-live").first
+        widget.scroll_into_view_if_needed()
+        _wait_live(widget, lambda s: s.get("frames", 0) >= 1, "drew no first picture")
+        idle = [_live_stats(widget)["callbacks"]]
+        time.sleep(3.0)  # paused: how often does this page get an animation frame at all?
+        idle.append(_live_stats(widget)["callbacks"])
+        widget.locator("button.cl-play").click()
+        time.sleep(2.0)  # warm up
+        live_before = {}
+        kernel = kernel_window(lambda: live_before.update(_live_stats(widget)))
+        live_after = _live_stats(widget)
+        widget.locator("button.cl-pause").click()
+        span = seconds  # the browser's counters span the same window, give or take a cell
+        live = {"frames": (live_after["frames"] - live_before["frames"]) / span,
+                "updates": (live_after["updates"] - live_before["updates"]) / span,
+                "steps": (live_after["steps"] - live_before["steps"]) / span,
+                "shown": (live_after["shown"] - live_before["shown"]) / span,
+                "kernel_ms": 1000 * kernel["cpu"] / max(1, kernel["live_steps"]),
+                "handler_ms": live_after.get("cpuMs"),
+                "idle": (idle[1] - idle[0]) / 3.0,
+                "js_ms": (live_after["evalMs"] + live_after["drawMs"] - live_before["evalMs"]
+                          - live_before["drawMs"]) / max(1, live_after["frames"]
+                                                         - live_before["frames"])}
+        assert live_after["steps"] > live_before["steps"], "the live playground did not train"
+
+        old_box = page.locator(".jp-OutputArea-output .widget-vbox:has(.widget-slider):has(img)")
+        old_box = old_box.first
+        old_box.scroll_into_view_if_needed()
+        old_box.locator("img").first.evaluate(
+            "img => { window.oldFrames = 0; new MutationObserver(() => window.oldFrames++)"
+            ".observe(img, {attributes: true, attributeFilter: ['src']}); }")
+        old_box.get_by_role("button", name="Play").click()
+        time.sleep(2.0)
+        marks = {}
+        kernel_old = kernel_window(lambda: marks.update(
+            before=page.evaluate("() => window.oldFrames")))
+        shown = page.evaluate("() => window.oldFrames") - marks["before"]
+        old_box.get_by_role("button", name="Pause").click()
+        old = {"frames": shown / seconds, "steps": kernel_old["old_steps"] / seconds,
+               "kernel_ms": 1000 * kernel_old["cpu"] / max(1, kernel_old["old_steps"])}
+    finally:
+        page.close()
+    print(f"\nlive playground (course.live), two spirals, 16 hidden units, {seconds:.0f} s:"
+          f"\n  frames drawn per second in Chromium  {live['frames']:.1f}"
+          f" (animation frames the page gets when paused: {live['idle']:.1f} per s;"
+          f" the widget's own JS: {live['js_ms']:.2f} ms per frame drawn)"
+          f"\n  parameter updates received per s    {live['updates']:.1f}"
+          f"\n  training steps per second           {live['steps']:.1f}"
+          f"\n  training states drawn per second    {live['shown']:.1f}"
+          f"\n  kernel CPU per step (whole process) {live['kernel_ms']:.2f} ms"
+          f" (in the widget's handler: {live['handler_ms']:.2f} ms)"
+          f"\nPNG playground (course.playground), same data and network, {seconds:.0f} s:"
+          f"\n  frames shown per second             {old['frames']:.1f}"
+          f"\n  training steps per second           {old['steps']:.1f}"
+          f"\n  kernel CPU per step (whole process) {old['kernel_ms']:.2f} ms")
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
+
+
+def test_live_playground_draws_05s_linear_softmax_classifier(lab, browser):
+    """05's multiclass view: its own cell, on the reference softmax and cross_entropy_grad."""
+    import ast
+
+    source = submissions.read(notebook_path(ROOT / "source", "05-softmax-cross-entropy"))
+    cells = ["import numpy as np\nfrom course import live"]
+    for cell in source.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") in ("softmax", "log_softmax", "one_hot", "cross_entropy_grad"):
+            cells.append(submissions.strip_solution(cell.source))
+        elif cell.cell_type == "code" and "def chain_rule_through_linear" in cell.source:
+            tree = ast.parse(cell.source)
+            cells.append("\n\n".join(ast.get_source_segment(cell.source, node)
+                                     for node in tree.body if isinstance(node, ast.FunctionDef)
+                                     and node.name == "chain_rule_through_linear"))
+        elif cell.cell_type == "code" and "live.live_playground(" in cell.source:
+            cells.append(cell.source)
+    assert len(cells) == 7, f"05's live cell or the functions it uses were not found: {cells}"
+    _live_notebook(lab.root / "live" / "linear.ipynb", cells)
+    page, errors = _open_and_run(lab, browser, "live/linear.ipynb")
+    try:
+        widget = page.locator(".course-live").first
+        widget.scroll_into_view_if_needed()
+        _wait_live(widget, lambda s: s.get("frames", 0) >= 1, "drew no first picture")
+        before = widget.locator("canvas.cl-boundary").screenshot()
+        widget.locator("button.cl-play").click()
+        _wait_live(widget, lambda s: s.get("shown", 0) >= 60 and s.get("probes", 0) >= 2,
+                   "drew fewer than 60 updates or sent fewer than 2 probes", timeout=60)
+        widget.locator("button.cl-pause").click()
+        time.sleep(1.0)
+        after = widget.locator("canvas.cl-boundary").screenshot()
+        widget.screenshot(path=str(SCREENSHOTS / "live-playground" / "linear-05.png"))
+        assert not widget.locator(".cl-warning").is_visible(), (
+            "05's linear forward disagrees with the browser's: "
+            + widget.locator(".cl-warning").inner_text())
+        changed = _changed_fraction(before, after)
+        assert changed >= 0.05, f"training changed only {changed:.2%} of the boundary's pixels"
+        assert "accuracy" in widget.locator(".cl-status").inner_text()
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"

@@ -56,8 +56,9 @@ def test_the_wheel_holds_the_students_modules_and_no_grader(student_env):
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.startswith("course/grader")], names
     for module in ("__init__", "checks", "testcells", "hints", "data", "plots", "widgets",
-                   "playground"):
+                   "playground", "live"):
         assert f"course/{module}.py" in names
+    assert "course/static/live.js" in names
     assert len([n for n in names if n.startswith("course/")]) == len(student_files())
 
 
