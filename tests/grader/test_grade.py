@@ -137,45 +137,58 @@ def test_a_task_computed_again_in_the_same_run_does_not_grade_twice(parallel):
     assert not (root / "unused.db").exists()
 
 
-SLEEP = 20  # seconds the slow submission's first cell sleeps: time to find and kill its worker
+HOLD = 97  # seconds the slow submission's helper process sleeps (under the 120 s cell limit)
+SLOW_CELL = f"""import os, subprocess
+if os.path.exists("hold"):  # only in the first run: the test kills this run's worker
+    subprocess.run(["sleep", "{HOLD}"])"""
 
 
-def _busy_worker(proc: psutil.Process) -> psutil.Process | None:
-    """The worker process (a child of ``course grade``) with a kernel running under it."""
-    def is_kernel(p: psutil.Process) -> bool:
+def _holding_worker(proc: psutil.Process) -> psutil.Process | None:
+    """The worker process (a child of ``course grade``) under which the slow submission's
+    ``sleep`` runs: found by what it runs, not by when, so a slow machine cannot mislead it."""
+    def is_hold(p: psutil.Process) -> bool:
         try:
-            return "kernel" in " ".join(p.cmdline())  # ipykernel, or the sandbox's entry
+            return p.cmdline() == ["sleep", str(HOLD)]
         except psutil.Error:  # ended meanwhile, or a zombie not yet reaped
             return False
 
     for child in proc.children():
-        if any(is_kernel(p) for p in child.children(recursive=True)):
-            return child
+        try:
+            if any(is_hold(p) for p in child.children(recursive=True)):
+                return child
+        except psutil.Error:
+            continue
     return None
 
 
 def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(serial, tmp_path):
     students, scores = serial
     slow = copy.deepcopy(students["reference"])
-    slow.cells.insert(0, nbformat.v4.new_code_cell(f"import time\ntime.sleep({SLEEP})"))
+    slow.cells.insert(0, nbformat.v4.new_code_cell(SLOW_CELL))
     root = _course(tmp_path / "course", {"reference": students["reference"],
                                          "blank": students["blank"], "slow": slow})
+    hold = notebook_path(root / "submitted" / "slow", ASSIGNMENT).parent / "hold"
+    hold.write_text("")
     # Dask retries a task whose worker died (distributed.scheduler.allowed-failures, 3 by
     # default), which would grade it again within this run; 0 shows the failure instead
     env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
     proc = subprocess.Popen(GRADE, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
+    # Dask may queue another submission on the slow one's worker: wait until the other two are
+    # graded, so the kill takes only "slow" down (the hold leaves them ample time)
     markers = [grade._marker(root, ASSIGNMENT, s) for s in ("reference", "blank")]
-    deadline = time.monotonic() + SLEEP + 60
+    deadline = time.monotonic() + HOLD - 10
     victim = None
     while victim is None and time.monotonic() < deadline and proc.poll() is None:
-        if all(m.exists() for m in markers):  # the others are graded: only "slow" is running
-            victim = _busy_worker(psutil.Process(proc.pid))
+        if all(m.exists() for m in markers):
+            victim = _holding_worker(psutil.Process(proc.pid))
         time.sleep(0.2)
-    assert victim is not None, "no worker was grading the slow submission"
-    time.sleep(1)
+    if victim is None:
+        proc.kill()
+    assert victim is not None, "no worker was grading the slow submission: " + (
+        proc.communicate()[0] or "")
     os.kill(victim.pid, signal.SIGKILL)
-    output, _ = proc.communicate(timeout=120)
+    output, _ = proc.communicate(timeout=300)
     assert proc.returncode == 1, output
     assert "2 graded, 0 skipped (unchanged), 1 failed" in output, output
     assert "FAILED slow: the worker grading it died" in output, output
@@ -186,6 +199,7 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
         auto = [g.auto_score for nb in sub.notebooks for g in nb.grades]
     assert auto and all(a is None for a in auto), auto
 
+    hold.unlink()  # the same notebook, which no longer waits
     rerun = _grade(root)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "1 graded, 2 skipped (unchanged), 0 failed" in rerun.stdout, rerun.stdout
