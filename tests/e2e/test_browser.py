@@ -197,6 +197,27 @@ def _move_first_slider(page, box, image, before: bytes) -> float:
     return fraction
 
 
+def _saved_notebook(page, path, seconds=60):
+    """The notebook as JupyterLab saved it, with its outputs. JupyterLab's tab loses its
+    ``jp-mod-dirty`` mark when the save is answered; the server writes the file in place, so a
+    read may still catch it half written: such a read is tried again, never taken as the file."""
+    page.wait_for_function(
+        "() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
+        timeout=seconds * 1000)
+    deadline = time.monotonic() + seconds
+    problem = "no outputs were saved"
+    while time.monotonic() < deadline:
+        try:
+            saved = nbformat.read(str(path), as_version=4)
+        except ValueError as exc:  # caught mid-write (JSONDecodeError, NotJSONError)
+            problem = f"the saved file did not parse: {exc}"
+        else:
+            if any(c.get("outputs") for c in saved.cells if c.cell_type == "code"):
+                return saved
+        time.sleep(0.5)
+    pytest.fail(f"JupyterLab's save of {path.name} never arrived whole: {problem}")
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assignment):
     shots = SCREENSHOTS / assignment
@@ -225,12 +246,7 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
                              "'application/vnd.jupyter.stderr']").all_inner_texts()
         assert not shown, f"cells show errors or warnings in JupyterLab: {shown[:3]}"
         _menu(page, "File", "Save Notebook")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            saved = nbformat.read(str(path), as_version=4)
-            if any(c.get("outputs") for c in saved.cells if c.cell_type == "code"):
-                break
-            time.sleep(0.5)
+        saved = _saved_notebook(page, path)
         for cell in saved.cells:
             for out in cell.get("outputs", []):
                 assert out.output_type != "error", f"{cell.id}: {out.ename}: {out.evalue}"
