@@ -43,7 +43,7 @@ import traitlets as T
 
 from course import data, plots
 from course.playground import _Canvas, _unit_maps, encode_png
-from course.widgets import unwatched
+from course.widgets import NOT_DRAWN, figures_off, unwatched
 
 __all__ = ["DATASETS", "FEATURES", "EXTENT", "LivePlayground", "live_playground",
            "dataset", "feature_map"]
@@ -504,6 +504,8 @@ class LivePlayground(anywidget.AnyWidget):
         return plots.figure_png(fig, dpi=72)
 
     def _repr_mimebundle_(self, **kwargs):
+        if figures_off():
+            return {"text/plain": NOT_DRAWN}, {}
         bundle = super()._repr_mimebundle_(**kwargs)
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
         data = dict(data)

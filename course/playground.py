@@ -43,6 +43,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from course import data, plots
+from course.widgets import NOT_DRAWN, figures_off
 
 __all__ = ["DATASETS", "Playground", "encode_png", "make_dataset", "training_playground"]
 
@@ -514,6 +515,8 @@ class Playground(W.VBox):
         return plots.figure_png(fig, dpi=72)
 
     def _repr_mimebundle_(self, **kwargs):
+        if figures_off():
+            return {"text/plain": NOT_DRAWN}
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         bundle["image/png"] = base64.b64encode(self.strip()).decode("ascii")
         return bundle

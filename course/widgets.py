@@ -11,6 +11,11 @@ error and no warning.
 In a kernel that nbgrader runs (autograde, validate: it sets ``NBGRADER_EXECUTION`` there)
 nobody watches the live picture, so a redraw only marks it out of date and it is drawn once,
 when it is displayed: a training loop that animates 20 frames costs the grader one.
+
+A grader may also ask for no pictures at all (``COURSE_FIGURES=off`` in the kernel's
+environment: ``--SandboxedExecute.draw_figures=False``, which also tells matplotlib to show
+figures as text). A widget then shows one line of text where its picture would be, and draws
+nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +39,15 @@ __all__ = [
     "polynomial_fit_explorer",
     "stage_morph",
 ]
+
+
+FIGURES_ENV = "COURSE_FIGURES"  # "off": the kernel's pictures are not drawn (a grader's choice)
+NOT_DRAWN = "(picture not drawn: this notebook was graded without figures)"
+
+
+def figures_off() -> bool:
+    """Did whoever started this kernel ask for no pictures (a grader saving time)?"""
+    return os.environ.get(FIGURES_ENV) == "off"
 
 
 def unwatched() -> bool:
@@ -89,6 +103,8 @@ class PlotWidget(W.VBox):
         self.image.value = self.render()
 
     def _repr_mimebundle_(self, **kwargs):
+        if figures_off():
+            return {"text/plain": NOT_DRAWN}
         if self._stale:
             self.image.value = self.render()
             self._stale = False

@@ -3,8 +3,8 @@
 For each assignment in ``source/`` the ``graded`` fixture builds a scratch course
 folder, runs ``nbgrader generate_assignment`` there, submits the reference
 solution, the untouched release, one student per typical mistake and one per
-correct variant, grades them all in a single ``nbgrader autograde`` run and
-reads the gradebook.
+correct variant, grades them all in a single ``nbgrader autograde`` run (without
+drawing figures, which decide no score) and reads the gradebook.
 """
 
 from __future__ import annotations
@@ -59,7 +59,10 @@ def _grade(assignment: str, scratch: Path) -> GradedRun:
     for edit in MISTAKES[assignment] + VARIANTS[assignment]:
         students[edit.student] = submissions.apply_mistake(reference, edit)
     submissions.submit(scratch, assignment, students)
-    steps.nbgrader(["autograde", assignment, "--force"], scratch)
+    # figures drawn or not change no score; not drawing them halves the notebooks' run time
+    # (the demo's grading, the canary and the browser tests draw them)
+    steps.nbgrader(["autograde", assignment, "--force", "--SandboxedExecute.draw_figures=False"],
+                   scratch)
     return GradedRun(assignment, scratch, gradebook.read_scores(scratch, assignment),
                      cells.exercises(source))
 

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, VARIANTS, notebook_path
 
-from course import plots
+from course import plots, widgets
 from course.grader import cells
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
@@ -63,6 +63,17 @@ class AssignmentTests:
         assert _full(ref), f"the reference solution lost points:\n{run.why('reference')}"
         assert ref["to_grade"] == list(cells.written(_read("source", assignment)))
         assert ref["score"] == ref["max_score"] - sum(top for _, top in ref["written"].values())
+
+
+    def test_figures_are_text_when_the_grader_draws_none(self, graded, assignment):
+        """The suite grades with ``draw_figures=False``: in the sandboxed kernel, matplotlib's
+        figures and the course's widgets are then one line of text, and no picture is made."""
+        run = graded[assignment]
+        nb = nbformat.read(str(notebook_path(run.root / "autograded" / "reference", assignment)), 4)
+        shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "data" in o]
+        assert not [o for o in shown if set(o.data) - {"text/plain"}], "a picture was drawn"
+        texts = [o.data["text/plain"] for o in shown]
+        assert any(t.startswith("<Figure size") or t == widgets.NOT_DRAWN for t in texts), texts
 
 
     def test_blank_release_scores_zero(self, graded, assignment):

@@ -58,3 +58,21 @@ def test_hidden_tests_were_judged_in_the_grader(graded):
     nb = submissions.read(notebook_path(root / "autograded" / "reference", ASSIGNMENT))
     judged = [c for c in nb.cells if cells.JUDGE_SECONDS in c.metadata.get(cells.GRADING_KEY, {})]
     assert judged, "no test cell was judged outside the kernel"
+
+
+def test_the_sandboxs_kernel_gets_only_the_variables_meant_for_it():
+    """The kernel starts from an empty environment; of the grader's, only what
+    ``bwrap.FORWARDED_ENV`` names reaches it (the no-figures switch of course.widgets)."""
+    from course import widgets
+    from course.grader.sandbox import bwrap
+
+    assert widgets.FIGURES_ENV in bwrap.FORWARDED_ENV
+    cmd = bwrap.sandbox_command(
+        ["python", "-m", "ipykernel_launcher", "-f", "/tmp/k/kernel.json"], cwd="/tmp/k",
+        socket_dir="/tmp/k", limits={}, forwarded={widgets.FIGURES_ENV: "off",
+                                                   "GRADER_SECRET": "x", "HOME": "/root"})
+    pairs = {(cmd[i + 1], cmd[i + 2]) for i, arg in enumerate(cmd) if arg == "--setenv"}
+    assert (widgets.FIGURES_ENV, "off") in pairs
+    assert not {name for name, _ in pairs} & {"GRADER_SECRET"}
+    assert ("HOME", "/tmp/home") in pairs
+    assert "--clearenv" in cmd

@@ -144,3 +144,16 @@ def test_unwatched_kernel_draws_an_animation_once_when_it_is_shown(monkeypatch):
     assert len(drawn) == 1
     unwatched._repr_mimebundle_()
     assert len(drawn) == 1, "an up-to-date picture is not drawn again"
+
+
+def test_a_kernel_asked_for_no_figures_draws_none(monkeypatch):
+    """A grader that skips pictures (COURSE_FIGURES=off) gets a line of text, and no drawing."""
+    X, y = data.blobs(30, np.random.default_rng(0))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv(widgets.FIGURES_ENV, "off")
+    drawn = []
+    view = widgets.BoundaryView(X, y, resolution=20)
+    view.render = lambda: drawn.append(1)
+    view.update(lambda P: (P[:, 0] > 0).astype(int), loss=0.5)
+    assert view._repr_mimebundle_() == {"text/plain": widgets.NOT_DRAWN}
+    assert drawn == []

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from test_playground import Spy, _backward, _forward, _init_params, _sgd_step
 
-from course import live
+from course import live, widgets
 
 
 def _make(**options):
@@ -310,3 +310,12 @@ def test_the_front_end_ships_with_the_package():
     text = str(source)
     assert "export default" in text and "requestAnimationFrame" in text
     assert (live.STATIC / "live.js").is_file()
+
+
+def test_asked_for_no_figures_it_shows_a_line_of_text_and_draws_nothing(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv(widgets.FIGURES_ENV, "off")
+    widget, (init, fwd, bwd, sgd), _ = _make()
+    calls = fwd.calls
+    assert widget._repr_mimebundle_() == ({"text/plain": widgets.NOT_DRAWN}, {})
+    assert (fwd.calls, bwd.calls, sgd.calls) == (calls, 0, 0)

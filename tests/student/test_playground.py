@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from course import playground
+from course import playground, widgets
 
 
 def _init_params(d, v, m, rng, scale=0.01):
@@ -186,3 +186,10 @@ def test_an_error_in_the_students_code_is_shown_not_raised():
     pg.advance()
     assert pg.step_count == 0 and "shapes do not match" in pg.status.value
     assert _png(base64.b64decode(pg._repr_mimebundle_()["image/png"]))
+
+
+def test_asked_for_no_figures_the_strip_is_not_trained(monkeypatch):
+    monkeypatch.setenv(widgets.FIGURES_ENV, "off")
+    pg, (_, _, _, sgd) = _make()
+    assert pg._repr_mimebundle_() == {"text/plain": widgets.NOT_DRAWN}
+    assert sgd.calls == 0

@@ -16,6 +16,9 @@ BWRAP = "/usr/bin/bwrap"
 SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
 LIMITS_ENV = "COURSE_SANDBOX_LIMITS"
 COURSE_PACKAGE_ENV = "COURSE_PACKAGE_DIR"
+# the only variables of the grader's environment that reach the kernel, which starts from an
+# empty one: course.widgets.FIGURES_ENV (SandboxedExecute.draw_figures)
+FORWARDED_ENV = ("COURSE_FIGURES",)
 
 def sandbox_available(bwrap: str = BWRAP) -> tuple[bool, str]:
     """Can bubblewrap start a sandbox with private network and PID namespaces here?"""
@@ -66,9 +69,12 @@ def _readonly_paths() -> list[str]:
 
 def sandbox_command(kernel_cmd: list[str], *, cwd: str, socket_dir: str, limits: dict,
                     mpl_cache: str | None = None, bwrap: str = BWRAP,
-                    threads: int = 1, tmp_bytes: int = 256 * 1024**2) -> list[str]:
+                    threads: int = 1, tmp_bytes: int = 256 * 1024**2,
+                    forwarded: dict | None = None) -> list[str]:
     """Wrap ``kernel_cmd`` (``python -m ipykernel_launcher -f ...``) in bubblewrap. The
-    private ``/tmp`` holds at most ``tmp_bytes`` (it is RAM, outside any address space)."""
+    private ``/tmp`` holds at most ``tmp_bytes`` (it is RAM, outside any address space).
+    Of ``forwarded`` (the environment the grader meant for the kernel) only the variables
+    named in :data:`FORWARDED_ENV` reach it."""
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
             # the entry point drops to an unprivileged uid before the kernel starts
@@ -102,6 +108,7 @@ def sandbox_command(kernel_cmd: list[str], *, cwd: str, socket_dir: str, limits:
     }
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
+    env.update({k: v for k, v in (forwarded or {}).items() if k in FORWARDED_ENV})
     for key, value in env.items():
         args += ["--setenv", key, value]
     python, *rest = kernel_cmd

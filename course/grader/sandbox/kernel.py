@@ -67,7 +67,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             mpl_cache = None
         cmd = sandbox_command(kernel_cmd, cwd=str(kw.get("cwd") or os.getcwd()),
                               socket_dir=self._socket_dir, limits=limits, mpl_cache=mpl_cache,
-                              bwrap=self.bwrap, threads=self.threads, tmp_bytes=self.tmp_bytes)
+                              bwrap=self.bwrap, threads=self.threads, tmp_bytes=self.tmp_bytes,
+                              forwarded=kw.get("env"))
         cmd = self._in_cgroup(cmd)
         # The kernel's own stdout and stderr (not its cells' output, which travels as
         # messages) go to a file beside its sockets, removed with them: ipykernel's start-up
