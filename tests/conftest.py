@@ -89,3 +89,69 @@ class _Runs:
 def graded(tmp_path_factory) -> _Runs:
     """``graded[assignment]`` is that assignment's :class:`GradedRun` (made on first use)."""
     return _Runs(tmp_path_factory)
+
+
+# -- how the two pytest-xdist workers share the suite -------------------------------------------
+#
+# pyproject.toml runs pytest-xdist with --dist loadgroup. Every test is put in a group, which a
+# worker runs whole: its module's, or its class's (as --dist loadscope would), so a module's or a
+# class's fixtures are made once. A module that reports on an assignment's graded class (the
+# report's tests) joins that class's group: the assignment is graded once for both. Groups go
+# out heaviest first (a long one started last would leave the other worker idle at the end):
+# the groups that grade many submissions, by their number of submissions, then the rest.
+
+HEAVY = {  # seconds a group takes on this machine, roughly: the order, not a limit
+    "tests/e2e/test_browser.py": 450, "tests/grader/test_grade.py": 400,
+    "tests/grader/test_sandbox.py": 300, "tests/grader/test_grader_failures.py": 250,
+    "tests/e2e/test_demo_and_tools.py": 120, "tests/e2e/test_exchange.py": 80,
+    "tests/student/test_student_distribution.py": 60, "tests/grader/test_unsandboxed.py": 40,
+}
+SECONDS_PER_SUBMISSION = 4  # graded without figures
+
+
+def graded_group(assignment: str) -> str:
+    """The group of the tests that use ``graded[assignment]``."""
+    return f"graded-{assignment}"
+
+
+def _group(item) -> str:
+    marker = item.get_closest_marker("xdist_group")
+    if marker is not None:
+        return marker.args[0]
+    assignment = getattr(item.cls, "ASSIGNMENT", None)
+    if assignment:
+        return graded_group(assignment)
+    module = item.nodeid.split("::")[0]
+    return module if item.cls is None else f"{module}::{item.cls.__name__}"
+
+
+def _weight(group: str) -> float:
+    if group.startswith("graded-"):
+        a = group.removeprefix("graded-")
+        return SECONDS_PER_SUBMISSION * (2 + len(MISTAKES[a]) + len(VARIANTS[a]))
+    return HEAVY.get(group.split("::")[0], 0)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    groups = {id(item): _group(item) for item in items}
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
+    # a stable sort: within a group, and among light groups, the collection order stays
+    order = {g: i for i, g in enumerate(dict.fromkeys(groups.values()))}
+    items.sort(key=lambda item: (-_weight(groups[id(item)]), order[groups[id(item)]]))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """Under ``--dist loadgroup`` pytest-xdist tags each collected test's id with its group
+    (``id@group``). A pytest it cannot tag (9.x) would silently make every test its own group:
+    fixtures made twice, modules interleaved. Stop instead."""
+    if not session.config.getvalue("loadgroup") or not session.items:
+        return
+    untagged = [item.nodeid for item in session.items if "@" not in item.nodeid]
+    if untagged:
+        raise pytest.UsageError(
+            f"pytest-xdist did not put {untagged[0]} in its group (pytest {pytest.__version__}): "
+            "install the versions of requirements.txt")

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ASSIGNMENTS, MISTAKES, ROOT, SCREENSHOTS, notebook_path
+from conftest import ASSIGNMENTS, MISTAKES, ROOT, SCREENSHOTS, graded_group, notebook_path
 
 from course.grader import cells, demo, gradebook, report, submissions
 from course.grader.coursedir import Course
 
 ASSIGNMENT = ASSIGNMENTS[0]
+# on the worker that grades ASSIGNMENT's class for tests/e2e/test_assignments.py: graded once
+pytestmark = pytest.mark.xdist_group(graded_group(ASSIGNMENT))
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = "<img src=x onerror=alert(1)>"  # a student id; no "/" so it can be a folder name
 HOSTILE_REASON = "<script>alert('reason')</script>"
