@@ -148,7 +148,7 @@ def pytest_collection_finish(session):
     """Under ``--dist loadgroup`` pytest-xdist tags each collected test's id with its group
     (``id@group``). A pytest it cannot tag (9.x) would silently make every test its own group:
     fixtures made twice, modules interleaved. Stop instead."""
-    if not session.config.getvalue("loadgroup") or not session.items:
+    if not getattr(session.config.option, "loadgroup", False) or not session.items:
         return
     untagged = [item.nodeid for item in session.items if "@" not in item.nodeid]
     if untagged:
