@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import copy
 import time
-import warnings
 from pathlib import Path
 
 import anywidget
@@ -42,7 +41,7 @@ import numpy as np
 import traitlets as T
 
 from course import data, plots
-from course.playground import _Canvas, _unit_maps, encode_png
+from course.playground import StudentCalls, _Canvas, _unit_maps, encode_png
 from course.widgets import NOT_DRAWN, figures_off, unwatched
 
 __all__ = ["DATASETS", "FEATURES", "EXTENT", "LivePlayground", "live_playground",
@@ -126,7 +125,7 @@ def _layout(params, d: int, m: int) -> str | None:
     return None
 
 
-class LivePlayground(anywidget.AnyWidget):
+class LivePlayground(StudentCalls, anywidget.AnyWidget):
     """Train a network with the student's functions; the browser draws it every frame.
 
     Parameters
@@ -243,20 +242,6 @@ class LivePlayground(anywidget.AnyWidget):
     def _new_epoch(self) -> None:
         self._order = self.rng.permutation(len(self.y))
         self._cursor = 0
-
-    def _call(self, fn, *args, **kwargs):
-        """Call one of the student's functions; on an exception, stop and report it."""
-        if self.error:
-            return None
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the student's code: shown, not raised
-            self.error = (f"{getattr(fn, '__name__', 'a function')} raised "
-                          f"{type(exc).__name__}: {exc}")
-            self.playing = False
-            return None
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         return feature_map(X, self.features)

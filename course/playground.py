@@ -232,7 +232,30 @@ def _unit_maps(h: np.ndarray, U: np.ndarray, resolution: int, per_row: int = 8,
 # -- the widget ------------------------------------------------------------------------------
 
 
-class Playground(W.VBox):
+class StudentCalls:
+    """What both playgrounds do with the student's functions: call them quietly (numerical
+    warnings of a diverging network are the picture's business, not the notebook's), and on
+    an exception stop playing and keep the reason in ``error``, to be shown, never raised."""
+
+    error = None
+    playing = False
+
+    def _call(self, fn, *args, **kwargs):
+        """Call one of the student's functions; on an exception, stop and report it."""
+        if self.error:
+            return None
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the student's code: shown, not raised
+            self.error = (f"{getattr(fn, '__name__', 'a function')} raised "
+                          f"{type(exc).__name__}: {exc}")
+            self.playing = False
+            return None
+
+
+class Playground(StudentCalls, W.VBox):
     """Train a two-layer network with the student's functions, drawing after every step.
 
     Parameters
@@ -335,20 +358,6 @@ class Playground(W.VBox):
     def _new_epoch(self, *_):
         self._order = self.rng.permutation(len(self.y))
         self._cursor = 0
-
-    def _call(self, fn, *args, **kwargs):
-        """Call one of the student's functions; on an exception, stop and report it."""
-        if self.error is not None:
-            return None
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the student's code: shown, not raised
-            self.error = f"{getattr(fn, '__name__', 'a function')} raised " \
-                         f"{type(exc).__name__}: {exc}"
-            self.playing = False
-            return None
 
     def _train_one_batch(self) -> None:
         if self._cursor >= len(self._order):
