@@ -16,6 +16,11 @@ from conftest import ROOT, notebook_path  # noqa: E402
 from course.grader import cells, submissions  # noqa: E402
 
 
+def read_notebook(kind: str, assignment: str):
+    """``kind`` ("source" or "release") notebook of ``assignment``, as nbformat reads it."""
+    return submissions.read(notebook_path(ROOT / kind, assignment))
+
+
 def run_until(assignment: str, cell_id: str) -> dict:
     """The namespace after running ``assignment``'s source notebook down to cell ``cell_id``.
 

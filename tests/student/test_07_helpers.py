@@ -104,17 +104,12 @@ def test_weight_templates_draws_each_column_as_an_image_without_the_bias():
         plots.weight_templates(fig.subplots(), np.zeros((5, 2)), (2, 3))
 
 
-def _nb(kind: str):
-    import nbformat
-    from conftest import ROOT, notebook_path
-
-    return nbformat.read(str(notebook_path(ROOT / kind, "07-perceptron")), 4)
-
-
 def test_07_hints_are_for_graded_exercises_and_hold_the_gradient_only_in_the_last_stage():
 
 
-    nb = _nb("source")
+    from notebook_code import read_notebook
+
+    nb = read_notebook("source", "07-perceptron")
     from notebook_code import hints_deck
     deck = hints_deck(nb)
     assert set(deck) <= set(cells.exercises(nb))
@@ -125,7 +120,9 @@ def test_07_hints_are_for_graded_exercises_and_hold_the_gradient_only_in_the_las
 
 
 def test_07_release_states_no_gradient_of_the_perceptron_loss():
-    nb = _nb("release")
+    from notebook_code import read_notebook
+
+    nb = read_notebook("release", "07-perceptron")
     text = "".join("\n".join(c.source for c in nb.cells
                              if not c.source.startswith("hints.load(")).split())
     for formula in ["-y*x", "-y\\,x", "-yx", "-y*np.asarray(x", "=-y\\,", "is-y"]:

@@ -121,17 +121,12 @@ def test_08_no_bias_demo_folds_the_embedding_bias_into_b_H():
     assert np.abs(ns["b_E"]).max() > 0
 
 
-def _nb(kind: str):
-    import nbformat
-    from conftest import ROOT, notebook_path
-
-    return nbformat.read(str(notebook_path(ROOT / kind, "08-embeddings")), 4)
-
-
 def test_08_hints_are_for_graded_exercises_with_the_formula_last():
 
 
-    nb = _nb("source")
+    from notebook_code import read_notebook
+
+    nb = read_notebook("source", "08-embeddings")
     from notebook_code import hints_deck
     deck = hints_deck(nb)
     assert set(deck) <= set(cells.exercises(nb))
@@ -143,7 +138,9 @@ def test_08_hints_are_for_graded_exercises_with_the_formula_last():
 
 
 def test_08_release_states_neither_dE_nor_dX():
-    nb = _nb("release")
+    from notebook_code import read_notebook
+
+    nb = read_notebook("release", "08-embeddings")
     text = "".join("\n".join(c.source for c in nb.cells
                              if not c.source.startswith("hints.load(")).split())
     for formula in ["dk@H.T", "dk@H^T", "H^\\top", "np.add.at(dE", "sumofthee-blocks",
