@@ -102,8 +102,9 @@ def _num(x: float) -> str:
 
 
 def test_the_class_is_as_described(course, scores):
-    """The fixture's facts the other tests rely on: who is graded, who is late (autograde
-    gave both late submissions nbgrader's "zero" penalty: their whole score)."""
+    """The fixture's facts the other tests rely on: who is graded, who is late. Autograde gave
+    both late submissions nbgrader's "zero" penalty, their score *then*: without the written
+    answers, graded afterwards. The export computes it again on the final score."""
     assert set(scores) == {"reference", "blank", MISTAKE.student, "failed"}
     assert not scores["failed"]["graded"]
     assert scores["reference"]["score"] == scores["reference"]["max_score"] > 0
@@ -115,7 +116,9 @@ def test_the_class_is_as_described(course, scores):
             sub = gb.find_submission(ASSIGNMENT, student)
             assert sub.total_seconds_late == max(0, LATE[student].total_seconds())
             late = sub.total_seconds_late > 0
-            assert sub.late_submission_penalty == (scores[student]["score"] if late else 0)
+            autograded = sum(score for score, _ in scores[student]["cells"].values())
+            assert sub.late_submission_penalty == (autograded if late else 0)
+            assert not late or autograded < scores[student]["score"]
 
 
 def test_canvas_file_with_an_extension(course, db, extensions, scores, tmp_path):
