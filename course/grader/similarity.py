@@ -57,7 +57,7 @@ __all__ = ["COMMON_SHARE", "DEFAULT_THRESHOLD", "MIN_COMMON", "MIN_EXPRESSION_NO
            "format_text", "fragments", "html_section", "known_answers", "normal_region",
            "side_by_side"]
 
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.6  # independent answers of the tests: at most 0.15; copies 0.8 to 1
 MIN_SHARED = 3  # counted fragments two regions must share to be listed
 MIN_EXPRESSION_NODES = 6  # smaller expressions are no fragment of their own
 MIN_COMMON = 5  # a fragment held by more submissions than this ...
@@ -413,20 +413,27 @@ def compare_course(root: Path, assignment: str, threshold: float = DEFAULT_THRES
 
 def side_by_side(pair: Pair) -> list[tuple[str, str, str]]:
     """Rows ``(left line, mark, right line)`` of the two regions, aligned on their normal
-    forms: ``=`` the same after normalisation, ``~`` changed, ``<`` / ``>`` on one side
-    only."""
+    forms: ``=`` the same after normalisation, ``~`` changed, ``<`` / ``>`` on one side only,
+    ``^`` on one side here and the same line moved elsewhere on the other side."""
     left, right = pair.a.text.splitlines(), pair.b.text.splitlines()
     matcher = difflib.SequenceMatcher(None, pair.a.keys, pair.b.keys, autojunk=False)
-    rows = []
+    rows: list[tuple[int | None, str, int | None]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            rows += [(left[i], "=", right[j]) for i, j in zip(range(i1, i2), range(j1, j2))]
+            rows += [(i, "=", j) for i, j in zip(range(i1, i2), range(j1, j2))]
             continue
         for i, j in itertools.zip_longest(range(i1, i2), range(j1, j2)):
-            mark = "~" if i is not None and j is not None else "<" if j is None else ">"
-            rows.append((left[i] if i is not None else "", mark,
-                         right[j] if j is not None else ""))
-    return rows
+            rows.append((i, "~" if i is not None and j is not None else "<" if j is None
+                         else ">", j))
+    only_left = {pair.a.keys[i] for i, mark, _ in rows if mark == "<"}
+    only_right = {pair.b.keys[j] for _, mark, j in rows if mark == ">"}
+    out = []
+    for i, mark, j in rows:
+        if (mark == "<" and pair.a.keys[i] in only_right) or (
+                mark == ">" and pair.b.keys[j] in only_left):
+            mark = "^"
+        out.append((left[i] if i is not None else "", mark, right[j] if j is not None else ""))
+    return out
 
 
 def format_text(report: SimilarityReport, width: int = 60) -> str:
@@ -456,7 +463,7 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-_CSS_CLASS = {"=": "same", "~": "changed", "<": "only", ">": "only"}
+_CSS_CLASS = {"=": "same", "^": "same", "~": "changed", "<": "only", ">": "only"}
 
 
 def _html_diff(pair: Pair) -> str:
@@ -464,7 +471,8 @@ def _html_diff(pair: Pair) -> str:
         f"<tr class=\"{_CSS_CLASS[mark]}\"><td><code>{_e(left)}</code></td>"
         f"<td class=\"mark\">{_e(mark)}</td><td><code>{_e(right)}</code></td></tr>"
         for left, mark, right in side_by_side(pair))
-    return (f"<table class=\"diff\"><thead><tr><th>{_e(pair.a.student)}</th><th></th>"
+    return (f"<table class=\"diff\"><colgroup><col class=\"side\"><col class=\"mark\">"
+            f"<col class=\"side\"></colgroup><thead><tr><th>{_e(pair.a.student)}</th><th></th>"
             f"<th>{_e(pair.b.student)}</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
@@ -472,7 +480,9 @@ SECTION_CSS = """
 table.diff { font-size: 0.85em; table-layout: fixed; }
 table.diff td { padding: 0.1em 0.5em; border: none; }
 table.diff td code { white-space: pre-wrap; word-break: break-word; }
-table.diff td.mark { width: 1.5em; text-align: center; color: #888; }
+table.diff col.side { width: 48%; }
+table.diff col.mark { width: 4%; }
+table.diff td.mark { text-align: center; color: #888; }
 table.diff tr.same td { background: #fdecea; }
 table.diff tr.changed td { background: #fff6dd; }
 details.pair { margin: 0.6em 0; }
@@ -484,9 +494,12 @@ def html_section(report: SimilarityReport) -> str:
     the submissions that could not be compared. Everything from students is escaped."""
     head = (f"<h2>Similar solutions</h2>\n<p>Pairs whose answer to an exercise has a "
             f"similarity of at least {report.threshold:g} once names, numbers, comments and "
-            f"layout are normalised and fragments of the reference solution or common to many "
-            f"submissions are set aside ({report.submissions} submissions compared). Alike is "
-            f"not copied: read the code before asking.</p>")
+            f"layout are normalised, fragments of the reference solution, of the typical "
+            f"mistakes and variants of <code>mistakes.py</code> and of many submissions set "
+            f"aside ({report.submissions} submissions compared; pairs folded, click to see "
+            f"the diff: = the same once normalised, ^ moved, ~ changed, &lt; &gt; on one side "
+            f"only). "
+            f"Alike is not copied: read the code before asking.</p>")
     if not report.pairs:
         body = "<p class=\"muted\">No pair above the threshold.</p>"
     else:

@@ -292,7 +292,8 @@ def test_diff_aligns_renamed_lines(notebooks, klass):
          "return H[:, 0] - 2. * H[:, 1]  # output layer")]
     fit = next(p for p in report.pairs if p.exercise == "fit_least_squares")
     marks = [mark for _, mark, _ in similarity.side_by_side(fit)]
-    assert marks.count("=") >= 4 and set(marks) <= {"=", "<", ">", "~"}
+    # alice's last two assignments come in the other order: one aligned, one moved
+    assert marks.count("=") >= 4 and marks.count("^") == 2 and set(marks) <= {"=", "^"}
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +317,7 @@ def test_cli_lists_the_pairs_with_a_diff(course):
     proc = _cli("similarity", ASSIGNMENT, "--root", str(course))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "3 pairs at or above 0.8" in out
+    assert f"3 pairs at or above {similarity.DEFAULT_THRESHOLD:g}" in out
     for ex in EXERCISES:
         assert f"{ex}: alice and copier: similarity" in out
     assert "H[:, 0] - 2. * H[:, 1]" in out and "hidden[:, 0] - 2.0 * hidden[:, 1]" in out

@@ -16,8 +16,8 @@ def add_parser(sub) -> None:
                     "release's stub removed), after normalising names, numbers, comments and "
                     "layout; fragments of the reference solution and fragments common to many "
                     "submissions count for nothing. Prints each pair at or above --threshold "
-                    "with a side-by-side diff (= same after normalisation, ~ changed, < > on "
-                    "one side only). Student code is parsed, never run.")
+                    "with a side-by-side diff (= same after normalisation, ^ moved, ~ changed, "
+                    "< > on one side only). Student code is parsed, never run.")
     parser.add_argument("assignment")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                         help="least similarity listed, 0 to 1: the share of the two answers' "
