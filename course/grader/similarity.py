@@ -38,7 +38,6 @@ exercise and compared on no other grounds: it never stops the check.
 from __future__ import annotations
 
 import ast
-import copy
 import difflib
 import html
 import itertools
@@ -140,31 +139,43 @@ def _dump(node) -> str:
     return ast.dump(node, annotate_fields=False, include_attributes=False)
 
 
-def _header(stmt: ast.stmt) -> str:
-    """A statement in normal form without its nested statements."""
-    fields = {name: getattr(stmt, name) for name in _BODY_FIELDS if hasattr(stmt, name)}
-    for name in fields:
-        setattr(stmt, name, [])
-    try:
-        return _dump(stmt)
-    finally:
-        for name, value in fields.items():
-            setattr(stmt, name, value)
+def fragments(statements: list[ast.stmt], starts: dict[int, int] | None = None) -> set:
+    """The fragments (see the module's docstring) of statements already in normal form, as
+    hashes; ``starts``, if given, gets each statement's line number -> its fragment.
 
+    Each node's hash is made of its type, its plain fields and its children's hashes, in one
+    pass from the leaves up (a statement's nested statements are left out of its own hash):
+    the work is linear in the size of the code."""
+    out: set = set()
+    starts = {} if starts is None else starts
 
-def _size(node) -> int:
-    return sum(1 for _ in ast.walk(node))
+    def visit(node) -> tuple[int, int]:  # (size, hash); fragments collected on the way up
+        size, parts = 1, [type(node).__name__]
+        statement = isinstance(node, ast.stmt)
+        for name, value in ast.iter_fields(node):
+            if statement and name in _BODY_FIELDS:
+                for child in value:  # fragments of their own, not part of this header
+                    visit(child)
+                continue
+            hashes = []
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, ast.AST):
+                    child_size, child_hash = visit(item)
+                    size += child_size
+                    hashes.append(child_hash)
+                else:
+                    hashes.append(item)
+            parts.append(tuple(hashes))
+        digest = hash(tuple(parts))
+        if statement:
+            out.add(("s", digest))
+            starts.setdefault(node.lineno, digest)
+        elif isinstance(node, ast.expr) and size >= MIN_EXPRESSION_NODES:
+            out.add(("e", digest))
+        return size, digest
 
-
-def fragments(statements: list[ast.stmt]) -> set[str]:
-    """The fragments (see the module's docstring) of statements already in normal form."""
-    out: set[str] = set()
     for stmt in statements:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.stmt):
-                out.add("s" + _header(node))
-            elif isinstance(node, ast.expr) and _size(node) >= MIN_EXPRESSION_NODES:
-                out.add("e" + _dump(node))
+        visit(stmt)
     return out
 
 
@@ -180,6 +191,11 @@ def _given(release_source: str) -> set[str]:
 def _own_statements(tree: ast.Module, function: str, given: set[str]) -> list[ast.stmt]:
     """The statements the student wrote: the body of ``function`` (its docstring dropped)
     and the cell's other top-level statements, less those the release already held."""
+    kinds = {dump.split("(", 1)[0] for dump in given}  # dump only what might be given
+
+    def written(stmt) -> bool:
+        return type(stmt).__name__ not in kinds or _dump(stmt) not in given
+
     out: list[ast.stmt] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == function:
@@ -188,8 +204,8 @@ def _own_statements(tree: ast.Module, function: str, given: set[str]) -> list[as
                     getattr(body[0], "value", None), ast.Constant) and isinstance(
                     body[0].value.value, str):
                 body = body[1:]
-            out.extend(s for s in body if _dump(s) not in given)
-        elif _dump(stmt) not in given:
+            out.extend(s for s in body if written(s))
+        elif written(stmt):
             out.append(stmt)
     return out
 
@@ -200,8 +216,8 @@ class Region:
 
     student: str
     text: str  # the statements the student wrote, dedented, as written
-    fragments: set[str]
-    keys: list[str]  # per line of ``text``: its normal form, for the side-by-side diff
+    fragments: set
+    keys: list  # per line of ``text``: its normal form's hash (or text), for the diff
 
 
 def normal_region(student: str, source: str, function: str, given: set[str]) -> Region:
@@ -221,17 +237,14 @@ def normal_region(student: str, source: str, function: str, given: set[str]) -> 
         line_numbers.extend(range(start, end + 1))
     bound = _BoundNames()
     bound.visit(tree)
-    normalise = _Normalise(bound.names)
-    normal = [normalise.visit(copy.deepcopy(s)) for s in own]
-    starts: dict[int, str] = {}  # statements keep their line numbers through normalisation
-    for stmt in normal:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.stmt):
-                starts.setdefault(node.lineno, _header(node))
+    normalise = _Normalise(bound.names)  # in place: the spans above are all that was needed
+    normal = [normalise.visit(s) for s in own]
+    starts: dict[int, int] = {}  # statements keep their line numbers through normalisation
+    found = fragments(normal, starts)
     keys = [starts.get(n, text.strip()) for n, text in zip(line_numbers, text_lines,
                                                            strict=True)]
     text = textwrap.dedent("\n".join(text_lines))
-    return Region(student, text, fragments(normal), keys)
+    return Region(student, text, found, keys)
 
 
 # ------------------------------------------------------------------------------------------
@@ -271,7 +284,7 @@ def _common_limit(count: int) -> int:
     return max(MIN_COMMON, int(COMMON_SHARE * count))
 
 
-def _compare_exercise(exercise: str, regions: list[Region], reference: set[str],
+def _compare_exercise(exercise: str, regions: list[Region], reference: set,
                       threshold: float) -> tuple[list[Pair], int]:
     """The pairs of ``regions`` above ``threshold``, and how many candidate pairs there were."""
     index: dict[str, list[int]] = defaultdict(list)
@@ -315,7 +328,7 @@ def compare(assignment: str, release_nb: dict, source_nb: dict,
             cells[student] = _solution_cells(nb)
     for exercise in names:
         given = _given(release.get(exercise, ""))
-        foreseen: set[str] = set()
+        foreseen: set = set()
         for text in [source.get(exercise, ""), *(known or {}).get(exercise, [])]:
             try:
                 foreseen |= normal_region("", text, exercise, given).fragments
@@ -361,11 +374,13 @@ def _as_node(nb):
 def _solution_cells(nb) -> dict[str, str]:
     """``{grade_id: source}`` of a notebook's code solution cells (JSON or nbformat), with
     a list-of-lines source joined; anything malformed is skipped."""
-    out = {}
-    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+    out: dict[str, str] = {}
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        meta = cell.get("metadata")
+        meta = meta.get("nbgrader") if isinstance(meta, dict) else None
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         if isinstance(meta, dict) and meta.get("solution") and isinstance(source, str):

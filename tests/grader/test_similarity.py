@@ -256,10 +256,11 @@ def test_broken_submissions_are_listed_never_a_crash(notebooks, klass):
     release, source, reference = notebooks
     bad = _with(reference, {"xor_relu_net": "    return (((\n"})
     odd = _json(reference)
-    odd["cells"] = [None, {"cell_type": "code", "metadata": {"nbgrader": "x"}}, *odd["cells"]]
+    odd["cells"] = [None, {"cell_type": "code", "metadata": {"nbgrader": "x"}},
+                    {"cell_type": "code", "metadata": [1]}, {"cell_type": "code"}, *odd["cells"]]
     report = similarity.compare(ASSIGNMENT, _json(release), _json(source),
                                 {"bad": _json(bad), "odd": odd, "gone": "not JSON: ...",
-                                 "alice": _json(klass["alice"])})
+                                 "no cells": {"cells": 3}, "alice": _json(klass["alice"])})
     assert report.unparsed == {"xor_relu_net": ["bad"]}
     assert report.unreadable == {"gone": "not JSON: ..."}
     assert "bad" in similarity.format_text(report)
