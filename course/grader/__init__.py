@@ -18,6 +18,8 @@ Laid out by role, as nbgrader lays out its own package:
 ``submissions``      sample submissions: reference, blank, typical mistakes, variants
 ``canary``           the reference and the blank as witnesses of every run
 ``parallel``         grading on Dask (``grade``)
+``similarity``       similar solutions: normalised answers compared through an index
+``export``           grades in the shape Canvas or Moodle imports, the late policy applied
 ``demo``, ``report``, ``doctor``, ``bench``   the other commands' work
 ``cli/``             the command line, one module per command (``python -m course.grader``)
 """

@@ -14,6 +14,7 @@ course package itself holds no implementation of a graded function.
 from __future__ import annotations
 
 import ast
+import copy
 import os
 import sys
 import time
@@ -228,8 +229,147 @@ def grading(root: Path, students: int, asg: str, repeats: int = 2) -> dict[str, 
     return out
 
 
+_OPS = ("+", "-", "*")
+_CALLS = ("np.sum", "np.abs", "np.max", "np.mean", "np.tanh", "np.square")
+
+
+def _random_expression(rng, names: list[str], depth: int) -> str:
+    """A random numpy expression over ``names``: the lines a student adds of their own."""
+    if depth == 0 or rng.random() < 0.2:
+        return str(rng.choice(names)) if rng.random() < 0.8 else f"{rng.integers(1, 9)}.0"
+    if rng.random() < 0.4:
+        return f"{rng.choice(_CALLS)}({_random_expression(rng, names, depth - 1)})"
+    left, right = (_random_expression(rng, names, depth - 1) for _ in range(2))
+    return f"({left} {rng.choice(_OPS)} {right})"
+
+
+def _own_lines(rng, source: str, count: int) -> str:
+    """``source`` (a solution cell) with ``count`` random statements put at the start of its
+    function's body, after the docstring."""
+    tree = ast.parse(source)
+    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    names = [a.arg for a in fn.args.args] or ["np.pi"]
+    at = fn.body[1].lineno - 1 if len(fn.body) > 1 else fn.body[0].lineno - 1
+    lines = source.splitlines()
+    own = [f"    extra_{k} = {_random_expression(rng, names, 3)}" for k in range(count)]
+    return "\n".join(lines[:at] + own + lines[at:])
+
+
+def _renamed(rng, source: str) -> str:
+    """``source`` with the names its code binds (parameters too) renamed at random,
+    rewritten from its syntax tree (so without comments)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, ast.Store)} | {n.arg for n in ast.walk(tree)
+                                                 if isinstance(n, ast.arg)}
+    new = {name: f"{name}_{rng.integers(1000)}" for name in sorted(bound)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in new:
+            node.id = new[node.id]
+        elif isinstance(node, ast.arg) and node.arg in new:
+            node.arg = new[node.arg]
+    return ast.unparse(tree)
+
+
+def _student(rng, reference, edits, functions: list[str]):
+    """A submission answering each exercise with the reference, a variant or a typical
+    mistake (half of them each way)."""
+    nb = reference
+    for fn in functions:
+        choices = [e for e in edits if e.function == fn]
+        if choices and rng.random() < 0.5:
+            nb = submissions.apply_mistake(nb, choices[rng.integers(len(choices))])
+    return nb
+
+
+def similarity_class(root: Path, asg: str, students: int, seed: int = 0) -> tuple[dict, list]:
+    """``students`` synthetic submissions of ``asg`` (``{student: notebook}``) and the
+    planted copies (``[(original, copy)]``): each student answers each exercise with the
+    reference, a variant or a typical mistake and renames its variables; half of them
+    (``-own``) add lines of their own to some exercises; one in twenty copies one of those,
+    renaming again."""
+    from course.grader.cells import exercises, nbgrader_meta
+
+    rng = np.random.default_rng(seed)
+    reference = submissions.reference_for(root, asg)
+    mistakes, _ = submissions.load_mistakes(root / "source" / asg)
+    edits = mistakes + submissions.load_variants(root / "source" / asg)
+    functions = list(exercises(submissions.read(notebook_path(root / "source", asg))))
+    made: dict = {}
+    planted: list = []
+    for i in range(students):
+        owners = [s for s in made if s.endswith("-own")]
+        own_in: set[str] = set()
+        if i % 20 == 19 and owners:
+            name = f"s{i:03d}-copy"
+            planted.append((owners[rng.integers(len(owners))], name))
+            nb = made[planted[-1][0]]
+        elif rng.random() < 0.5:
+            name = f"s{i:03d}-own"
+            nb = _student(rng, reference, edits, functions)
+            own_in = {fn for fn in functions if rng.random() < 0.3}
+            own_in.add(functions[rng.integers(len(functions))])
+        else:
+            name = f"s{i:03d}"
+            nb = _student(rng, reference, edits, functions)
+        nb = copy.deepcopy(nb)
+        for cell in nb.cells:
+            fn = nbgrader_meta(cell).get("grade_id")
+            if fn in functions and nbgrader_meta(cell).get("solution"):
+                if fn in own_in:
+                    try:
+                        cell.source = _own_lines(rng, cell.source, int(rng.integers(2, 5)))
+                    except SyntaxError:
+                        pass
+                cell.source = _renamed(rng, cell.source)
+        made[name] = nb
+    return made, planted
+
+
+def similarity(root: Path, students: int, asg: str) -> int:
+    """Build ``students`` synthetic submissions of ``asg`` in a scratch folder (see
+    :func:`similarity_class`), time ``python -m course.grader similarity`` on them (reading
+    the notebooks included) and print the figures."""
+    import shutil
+    import tempfile
+
+    from course.grader import similarity as sim
+
+    start = time.perf_counter()
+    made, planted = similarity_class(root, asg, students)
+    built = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        course = Path(tmp)
+        for kind in ("source", "release"):
+            shutil.copytree(root / kind / asg, course / kind / asg)
+        submissions.submit(course, asg, made)
+        start = time.perf_counter()
+        report = sim.compare_course(course, asg)
+        seconds = time.perf_counter() - start
+    pairs = {frozenset((p.a.student, p.b.student)) for p in report.pairs}
+    found = sum(frozenset(p) in pairs for p in planted)
+    others = len(pairs - {frozenset(p) for p in planted})
+    n = len(made)
+    print(f"similarity of {n} submissions of {asg} ({len(report.exercises)} exercises), "
+          f"{os.cpu_count()} cores:")
+    print(f"  built in                 {built:8.1f} s  (reference, variants, typical mistakes, "
+          f"renamed; lines of their own; {len(planted)} copies)")
+    print(f"  compared in              {seconds:8.1f} s  (reading and parsing included; "
+          f"target: under 60 s for 300)")
+    print(f"  candidate pairs compared {report.candidates:8d}    of "
+          f"{len(report.exercises) * n * (n - 1) // 2} exercise pairs")
+    print(f"  planted copies found:    {found:5d} of {len(planted)}")
+    print(f"  other pairs flagged:     {others:5d}")
+    return 0
+
+
 def run(target: str, root: Path, frames: int, students: int = 4,
         assignment: str = "06-backprop", repeats: int = 2) -> int:
+    if target == "similarity":
+        return similarity(root, students, assignment)
     if target == "grading":
         print(f"seconds to run {students} submissions of {assignment} (reference and typical "
               f"mistakes), {os.cpu_count()} cores, {repeats} round{'s' * (repeats != 1)}:",
@@ -263,7 +403,8 @@ def run(target: str, root: Path, frames: int, students: int = 4,
         print(f"sandbox cost: x{ratio:.2f}")
         return 0
     if target != "playground":
-        print(f"unknown benchmark {target!r}; available: playground, sandbox, grading",
+        print(f"unknown benchmark {target!r}; available: playground, sandbox, grading, "
+              "similarity",
               file=sys.stderr)
         return 2
     try:

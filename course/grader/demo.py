@@ -11,8 +11,11 @@
    answer of ``source/`` gets full marks, as a grader would give in nbgrader's formgrader
    (the same gradebook call its grading API makes); any other answer waits for a person;
 5. ``nbgrader generate_feedback`` writes HTML feedback to ``feedback/``;
-6. ``nbgrader export`` writes the grades to CSV;
-7. a table of students by assignment is printed.
+6. the class report of each assignment goes to ``reports/<assignment>/index.html`` (with its
+   section of similar solutions, :mod:`course.grader.similarity`);
+7. ``nbgrader export`` writes the grades to CSV, and :mod:`course.grader.export` writes
+   them again for Canvas's gradebook import (``grades-canvas.csv``);
+8. a table of students by assignment is printed.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from course.grader.errors import CanaryFailed, StepFailed
 from course.grader.gradebook import read_scores, to_grade
 
 STUDENTS = ("reference", "typical-mistakes", "blank")
+LMS_FILE = "grades-canvas.csv"
 
 
 def make_submissions(root: Path, assignment: str) -> None:
@@ -135,16 +139,17 @@ def run(root: Path, only: list[str] | None = None) -> int:
     log = root / "autograded" / "demo.log"
     log.unlink(missing_ok=True)
     csv = root / "grades.csv"
-    plan = [(name, a) for a in asgs for name in ("generate", "submit", "autograde", "feedback")]
-    plan.append(("export", None))
+    plan = [(name, a) for a in asgs
+            for name in ("generate", "submit", "autograde", "feedback", "report")]
+    plan += [("export", None), ("lms", asgs)]
     started = time.perf_counter()
     scores: dict[str, dict] = {}
     bar = tqdm(plan, unit="step", file=sys.stderr, dynamic_ncols=True)
     try:
         for step, a in bar:
-            bar.set_description(f"{step} {a or ''}".strip())
+            bar.set_description(f"{step} {a if isinstance(a, str) else ''}".strip())
             _do(step, root, a, log, csv, scores)
-    except (StepFailed, CanaryFailed, ValueError, OSError) as exc:
+    except (StepFailed, CanaryFailed, ValueError, OSError) as exc:  # ReportError, ExportError too
         bar.close()
         _explain(exc, step, a, log)
         return 1
@@ -164,7 +169,7 @@ def _assignments(root: Path, only: list[str] | None) -> list[str] | str:
     return [a for a in asgs if a in only] if only else asgs
 
 
-def _do(step: str, root: Path, a: str | None, log: Path, csv: Path, scores: dict) -> None:
+def _do(step: str, root: Path, a, log: Path, csv: Path, scores: dict) -> None:
     """One step of the demo's workflow (see the module's docstring)."""
     if step == "generate":
         steps.nbgrader(["generate_assignment", a, "--force"], root, log=log)
@@ -176,12 +181,21 @@ def _do(step: str, root: Path, a: str | None, log: Path, csv: Path, scores: dict
         scores[a] = read_scores(root, a)
     elif step == "feedback":
         steps.nbgrader(["generate_feedback", a, "--force"], root, log=log)
+    elif step == "report":
+        from course.grader.report import write_report
+
+        write_report(root, a)
+    elif step == "lms":
+        from course.grader.export import export
+
+        text, _sheet = export(root, a, "canvas")
+        (root / LMS_FILE).write_text(text, encoding="utf-8")
     else:
         steps.nbgrader(["export", f"--to={csv}"], root, log=log)
 
 
 def _explain(exc: Exception, step: str, a: str | None, log: Path) -> None:
-    print(f"\ndemo failed at step '{step}{' ' + a if a else ''}':\n{exc}\n"
+    print(f"\ndemo failed at step '{step}{' ' + a if isinstance(a, str) else ''}':\n{exc}\n"
           f"full log: {log}", file=sys.stderr)
     if "there are submissions associated with it" in str(exc):
         print(f"\nwhy: the gradebook holds submissions of an earlier version of {a}, and "
@@ -202,6 +216,8 @@ def _summary(root: Path, scores: dict, asgs: list[str], csv: Path, log: Path,
         print(f"* {waiting} written answers wait for a grader: `nbgrader formgrader`, or "
               f"`python -m course.grader report ASSIGNMENT` lists them\n")
     print(f"grades CSV:  {csv}")
+    print(f"for Canvas:  {root / LMS_FILE}  (python -m course.grader export --help)")
+    print(f"reports:     {root / 'reports'}/<assignment>/index.html (with similar solutions)")
     print(f"feedback:    {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
     for a in asgs:
         print(f"             e.g. {root / 'feedback' / 'reference' / a / (a + '.html')}")

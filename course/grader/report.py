@@ -19,7 +19,12 @@ Written answers (markdown answer cells that a person grades in the formgrader) a
 exercise: the page lists apart, per question, the students whose answer still waits for a
 grade; until then it counts 0 in their score, as in nbgrader's own sums.
 
-Student ids and failure reasons are written by students: everything on the page is escaped.
+The last section lists similar solutions (:mod:`course.grader.similarity`): pairs of
+submissions in ``submitted/`` whose answers to one exercise are alike once names, numbers,
+comments and layout are normalised, each with a side-by-side diff.
+
+Student ids, failure reasons and code are written by students: everything on the page is
+escaped.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from course import plots
-from course.grader import submissions
+from course.grader import similarity, submissions
 from course.grader.cells import exercises as cell_exercises
 from course.grader.cells import written
 from course.grader.coursedir import Course, notebook_path
@@ -111,6 +116,8 @@ class ClassReport:
     not_graded: list[str]  # student ids
     # written question (grade_id) -> (points, title)
     questions: dict[str, tuple[float, str]] = field(default_factory=dict)
+    # similar solutions among submitted/ (see the section "similar solutions" below)
+    similarity: object | None = None
 
     @property
     def waiting(self) -> dict[str, list[str]]:
@@ -200,7 +207,8 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
         ex.reasons = reason_counts[ex.name].most_common(REASONS_SHOWN)
     questions = {q: (w["points"], w["question"]) for q, w in written(source_nb).items()}
     return ClassReport(assignment, datetime.datetime.now().replace(microsecond=0), exercises,
-                       students, sorted(not_graded), questions)
+                       students, sorted(not_graded), questions,
+                       similarity=_similar_solutions(root, assignment))
 
 
 def _read_gradebook(course: Course, assignment: str) -> tuple[dict, list[str]]:
@@ -454,7 +462,7 @@ def render_html(report: ClassReport) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>{_CSS}</style>
+<style>{_CSS}{similarity.SECTION_CSS if report.similarity else ""}</style>
 </head>
 <body>
 <h1>{title}</h1>
@@ -490,9 +498,31 @@ def render_html(report: ClassReport) -> str:
 </table>
 {written}
 {waiting}
+{_similarity_section(report)}
 </body>
 </html>
 """
+
+
+# ------------------------------------------------------------------------------------------
+# similar solutions (course.grader.similarity): pairs of submitted answers alike once
+# normalised, read from submitted/ (the students' own notebooks, parsed, never run)
+
+
+def _similar_solutions(root: Path, assignment: str):
+    """The similarity check of the submissions in ``root/submitted/``, or None where there is
+    none to compare (a gradebook kept elsewhere, or no release notebook)."""
+    submitted = Path(root) / "submitted"
+    if not submitted.is_dir() or not any((d / assignment).is_dir() for d in submitted.iterdir()):
+        return None
+    try:
+        return similarity.compare_course(root, assignment)
+    except (OSError, ValueError):  # no release or source notebook: the section is left out
+        return None
+
+
+def _similarity_section(report: ClassReport) -> str:
+    return similarity.html_section(report.similarity) if report.similarity else ""
 
 
 def write_report(root: Path, assignment: str, *, db_url: str | None = None,

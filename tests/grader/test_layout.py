@@ -116,7 +116,7 @@ def test_the_grader_is_laid_out_by_role():
                    "course.grader.sandbox.kernel", "course.grader.sandbox.entry",
                    "course.grader.judge.wire", "course.grader.judge.kernel",
                    "course.grader.judge.session", *(f"course.grader.cli.{c}" for c in (
-                       "demo", "grade", "report", "doctor", "bench"))):
+                       "demo", "grade", "report", "similarity", "export", "doctor", "bench"))):
         assert module in MODULES, f"{module} is missing"
     config = (ROOT / "nbgrader_config.py").read_text()
     for plugin in ("course.grader.preprocessors", "course.grader.faults.GradingExporter",

@@ -9,6 +9,7 @@ HTML, to check that the first is left out and the second escaped.
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import shutil
@@ -341,3 +342,28 @@ def test_the_demo_instructor_grades_model_answers_only(run, tmp_path):
     assert scores["blank"]["score"] == 0 and scores["blank"]["to_grade"] == []
     page = report.write_report(root, ASSIGNMENT, out=tmp_path / "page").read_text()
     assert {q: row[3] for q, row in _written_rows(page).items()} == {first: other}
+
+
+def test_page_lists_similar_solutions_escaped(edited, tmp_path):
+    """Check the page's similarity section: two submitted answers alike once normalised are
+    listed with their diff (the ids escaped); the graded class's own are not. The copies are
+    only in submitted/: the check reads what students handed in, graded or not."""
+    answer = ("    hidden = np.maximum(0.0, X.sum(axis=1, keepdims=True) - np.array([[0., 1.]]))\n"
+              "    return hidden[:, 0] - 2.0 * hidden[:, 1]\n")
+    copied = answer.replace("hidden", "H").replace("2.0", "2.") + "    # mine\n"
+    reference = submissions.reference_for(edited, ASSIGNMENT)
+    copies = {}
+    for student, body in ((HOSTILE, answer), ("copier", copied)):
+        nb = copy.deepcopy(reference)
+        for cell in nb.cells:
+            if cells.nbgrader_meta(cell).get("grade_id") == "xor_relu_net":
+                cell.source = cell.source.split("    W = np.array")[0] + body
+        copies[student] = nb
+    submissions.submit(edited, ASSIGNMENT, copies)
+    page = report.write_report(edited, ASSIGNMENT, out=tmp_path).read_text()
+    section = page.split("<h2>Similar solutions</h2>")[1]
+    assert section.count("<details class=\"pair\">") == 1
+    assert f"<b>{html.escape(HOSTILE)}</b> and <b>copier</b>" in section or \
+        f"<b>copier</b> and <b>{html.escape(HOSTILE)}</b>" in section
+    assert "<code>xor_relu_net</code>" in section and HOSTILE not in page
+    assert html.escape("return H[:, 0] - 2. * H[:, 1]") in section

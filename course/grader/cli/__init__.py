@@ -12,7 +12,7 @@ import importlib
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS = ("demo", "grade", "report", "doctor", "bench")
+COMMANDS = ("demo", "grade", "report", "similarity", "export", "doctor", "bench")
 
 
 def main(argv: list[str] | None = None) -> int:

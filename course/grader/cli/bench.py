@@ -15,16 +15,16 @@ def add_parser(sub) -> None:
                     "'grading' times --students submissions (reference and typical mistakes) "
                     "run raw with nbclient, graded by plain nbgrader autograde, and by course "
                     "grade with 1 and 2 workers, and prints the ratios.")
-    parser.add_argument("target", choices=["playground", "sandbox", "grading"],
+    parser.add_argument("target", choices=["playground", "sandbox", "grading", "similarity"],
                         help="what to benchmark")
     parser.add_argument("--frames", type=int, default=200, help="frames to time (default: 200)")
     parser.add_argument("--students", type=int, default=None,
                         help="submissions per grading run (default: 4 for sandbox, 16 for "
-                             "grading)")
+                             "grading, 300 for similarity)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="grading: rounds of runs, the best of which counts (default: 2)")
     parser.add_argument("--assignment", default="06-backprop",
-                        help="grading: the assignment to grade (default: 06-backprop)")
+                        help="grading, similarity: the assignment (default: 06-backprop)")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="the course folder holding source/ (default: .)")
 
@@ -32,6 +32,6 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from course.grader import bench as bench_mod
 
-    students = args.students or (16 if args.target == "grading" else 4)
+    students = args.students or {"grading": 16, "similarity": 300}.get(args.target, 4)
     return bench_mod.run(args.target, args.root, args.frames, students, args.assignment,
                          args.rounds)
