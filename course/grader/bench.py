@@ -228,8 +228,49 @@ def grading(root: Path, students: int, asg: str, repeats: int = 2) -> dict[str, 
     return out
 
 
+def misconceptions(root: Path, asg: str, repeats: int = 2) -> dict[str, float]:
+    """CPU seconds (grader and kernels) of one ``nbgrader autograde`` of ``asg``'s sample
+    class (the reference, the blank release, one student per typical mistake) with the
+    misconceptions named and without (``--SandboxedExecute.name_misconceptions=False``),
+    alternating, the least of ``repeats`` runs each; and the number of submissions."""
+    import resource
+    import tempfile
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        course = steps.scratch_course(root, asg, Path(tmp))
+        reference = submissions.reference_for(course, asg)
+        release = submissions.read(notebook_path(course / "release", asg))
+        made = {"reference": reference, "blank": release}
+        for mistake in submissions.load_mistakes(course / "source" / asg)[0]:
+            made[mistake.student] = submissions.apply_mistake(reference, mistake)
+        submissions.submit(course, asg, made)
+        out["submissions"] = len(made)
+        for _ in range(repeats):
+            for label, flag in (("without", "False"), ("with", "True")):
+                before = cpu()
+                steps.nbgrader(["autograde", asg, "--force",
+                                f"--SandboxedExecute.name_misconceptions={flag}"], course)
+                out[label] = min(out.get(label, float("inf")), cpu() - before)
+    return out
+
+
 def run(target: str, root: Path, frames: int, students: int = 4,
         assignment: str = "06-backprop", repeats: int = 2) -> int:
+    if target == "misconceptions":
+        t = misconceptions(root, assignment, repeats)
+        n = t["submissions"]
+        print(f"CPU seconds (grader and kernels) to autograde {assignment}'s {n:.0f} sample "
+              f"submissions (reference, blank, one per typical mistake), least of {repeats}:")
+        for label in ("without", "with"):
+            print(f"  {label + ' misconceptions named':34}{t[label]:8.1f} s"
+                  f"{t[label] / n:8.3f} s per submission")
+        print(f"  cost of naming them: {(t['with'] - t['without']) / n:+.3f} s per submission")
+        return 0
     if target == "grading":
         print(f"seconds to run {students} submissions of {assignment} (reference and typical "
               f"mistakes), {os.cpu_count()} cores, {repeats} round{'s' * (repeats != 1)}:",

@@ -26,7 +26,12 @@ A mistake **matches** when, on every observation, it does what the student's cod
 (:func:`same_outcome`: arrays of the same shape and kind of number and ``allclose``, numbers
 of the same kind and close, the same type of exception, everything else equal), and on at
 least one observation it does something else than the reference (else the observations do
-not tell it from a correct answer). The verdict of a failing exercise is then
+not tell it from a correct answer). A mistake that draws from numpy's global random state
+instead of the ``rng`` it is given cannot be replayed number for number (the student's
+kernel has its own global state): code that may draw is replayed under two seeds, and what
+changes between them is compared by shape and kind only (:class:`Loose`); such a loose match
+is named only when no mistake matches value for value. The verdict of a failing exercise is
+then
 
 * ``recognised``: one or more mistakes match (several when the observations cannot tell
   them apart); the feedback names them, from their ``why``;
@@ -126,10 +131,59 @@ def _same_items(a, b) -> bool:
     return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
 
 
+class Loose:
+    """A part of a replay that changed with the seed of numpy's global random state (a
+    mistake that draws from ``np.random`` instead of the ``rng`` it is given): the student's
+    kernel drew other numbers, so only its shape and kind are compared."""
+
+    def __init__(self, example):
+        self.example = example
+
+
+def _like(a, b) -> bool:
+    """The same structure: types, lengths, keys, arrays' shapes and kinds; not values."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                and a.shape == b.shape and _kind(a) == _kind(b))
+    if isinstance(a, numbers.Number) and isinstance(b, numbers.Number):
+        return _kind(a) == _kind(b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and set(a) == set(b) and all(_like(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_like, a, b))
+    return type(a) is type(b)
+
+
+def _template(a, b):
+    """Two replays under different global seeds as one: their common parts as they are,
+    the parts that differ as :class:`Loose`."""
+    if same(a, b):
+        return a
+    if isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b):
+        return {k: _template(a[k], b[k]) for k in a}
+    if type(a) in (list, tuple) and type(a) is type(b) and len(a) == len(b):
+        return type(a)(_template(x, y) for x, y in zip(a, b))
+    return Loose(a)
+
+
+def _has_loose(value, depth: int = 0) -> bool:
+    if isinstance(value, Loose):
+        return True
+    if depth > 20:
+        return False
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(_has_loose(v, depth + 1) for v in value)
+
+
 def same(a, b) -> bool:
     """Do two results mean the same: arrays of one shape and kind of number (booleans,
     integers, floats) that are ``allclose``, numbers of one kind and close, containers of
-    the same type with the same items, generators in the same state, else ``==``."""
+    the same type with the same items, generators in the same state, else ``==``
+    (a :class:`Loose` part: the same structure only)."""
+    if isinstance(a, Loose) or isinstance(b, Loose):
+        return _like(a.example if isinstance(a, Loose) else a,
+                     b.example if isinstance(b, Loose) else b)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return _same_array(a, b)
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
@@ -336,7 +390,33 @@ class Catalogue:
     # -- replaying -------------------------------------------------------------------------
 
     def replay(self, function: str, mistake, probe: Probe) -> Outcome:
-        """The candidate's outcome on one call the student's function received."""
+        """The candidate's outcome on one call the student's function received.
+
+        Code that may use numpy's global random state runs twice, under two seeds (the
+        grader's global state is put back after): what changes between the two is
+        :class:`Loose` (the student's kernel had its own global state)."""
+        if not self._may_draw(function, mistake, probe):
+            return self._replay_once(function, mistake, probe)
+        saved = np.random.get_state()
+        try:
+            np.random.seed(20211)
+            first = self._replay_once(function, mistake, probe)
+            np.random.seed(20212)
+            second = self._replay_once(function, mistake, probe)
+        finally:
+            np.random.set_state(saved)
+        if first.kind != second.kind or (first.kind == "error" and first.value != second.value):
+            return first
+        return Outcome(first.kind, first.value if first.kind == "error"
+                       else _template(first.value, second.value),
+                       _template(first.after, second.after))
+
+    def _may_draw(self, function: str, mistake, probe: Probe) -> bool:
+        """Might the replay draw from ``np.random``? (any code it runs names ``random``)"""
+        texts = [*self.cells.values(), mistake.new if mistake is not None else ""]
+        return bool(probe.swaps) or any("random" in text for text in texts)
+
+    def _replay_once(self, function: str, mistake, probe: Probe) -> Outcome:
         ns, cell = self.namespace(function, mistake, probe.swaps)
         fn = ns.get(probe.name)
         if not callable(fn):
@@ -379,23 +459,29 @@ class Catalogue:
         reference = [self._outcome(function, None, o) for o, _ in seen]
         if all(same_outcome(s, r) for (_, s), r in zip(seen, reference)):
             return verdict  # the reference does the same on everything the grader saw
+        matches = {}
         for mistake in self.mistakes.get(function, []):
             if time.monotonic() > deadline:
                 return Verdict(function, UNRECOGNISED, calls=verdict.calls,
                                replayed=verdict.replayed)
-            if self._matches(function, mistake, seen, reference):
-                verdict.mistakes.append(mistake.name)
+            matches[mistake.name] = self._matches(function, mistake, seen, reference)
+        best = max(matches.values(), default=0)
+        verdict.mistakes = [name for name, level in matches.items() if level and level == best]
         verdict.status = RECOGNISED if verdict.mistakes else UNRECOGNISED
         return verdict
 
-    def _matches(self, function, mistake, seen, reference) -> bool:
-        differs = False
+    def _matches(self, function, mistake, seen, reference) -> int:
+        """0: ``mistake`` does not match; 1: it matches where only the structure of what it
+        drew from ``np.random`` could be compared; 2: it matches value for value (preferred:
+        a loose match is named only when no exact one is found)."""
+        differs, loose = False, False
         for (observation, student), ref in zip(seen, reference):
             outcome = self._outcome(function, mistake, observation)
             if not same_outcome(outcome, student):
-                return False
+                return 0
             differs = differs or not same_outcome(outcome, ref)
-        return differs
+            loose = loose or _has_loose([outcome.value, outcome.after])
+        return 0 if not differs else 1 if loose else 2
 
 
 @contextlib.contextmanager

@@ -14,8 +14,10 @@ def add_parser(sub) -> None:
                     "autograding reference submissions with and without the grading sandbox; "
                     "'grading' times --students submissions (reference and typical mistakes) "
                     "run raw with nbclient, graded by plain nbgrader autograde, and by course "
-                    "grade with 1 and 2 workers, and prints the ratios.")
-    parser.add_argument("target", choices=["playground", "sandbox", "grading"],
+                    "grade with 1 and 2 workers, and prints the ratios; 'misconceptions' gives "
+                    "the CPU seconds of autograding --assignment's sample class with and "
+                    "without the misconceptions named.")
+    parser.add_argument("target", choices=["playground", "sandbox", "grading", "misconceptions"],
                         help="what to benchmark")
     parser.add_argument("--frames", type=int, default=200, help="frames to time (default: 200)")
     parser.add_argument("--students", type=int, default=None,
@@ -24,7 +26,8 @@ def add_parser(sub) -> None:
     parser.add_argument("--rounds", type=int, default=2,
                         help="grading: rounds of runs, the best of which counts (default: 2)")
     parser.add_argument("--assignment", default="06-backprop",
-                        help="grading: the assignment to grade (default: 06-backprop)")
+                        help="grading, misconceptions: the assignment to grade "
+                             "(default: 06-backprop)")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="the course folder holding source/ (default: .)")
 
