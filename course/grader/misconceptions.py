@@ -9,7 +9,8 @@ How. While the hidden tests of exercise ``f`` run, the judge
 ``f``: the arguments as they went in, what came back (a value, or the name of the exception)
 and the arguments as the call left them (in-place changes), plus the stand-ins the test had
 swapped in and numpy's error state. It keeps the first and the last :data:`KEPT_CALLS` calls
-of each exercise (arguments of at most :data:`MAX_CALL_BYTES` of arrays; a call that takes
+of each exercise (arguments and result of at most :data:`MAX_CALL_BYTES` of arrays each, so
+that the grader's memory stays bounded whatever the student returns; a call that takes
 one of the student's functions as argument is not kept: it could only be replayed in the
 student's kernel). It also keeps the value the hidden test read for an exercise that is a
 value (``hinge_at_init_10_classes = 9.0``) and how the student's solution cell itself ran
@@ -70,7 +71,7 @@ __all__ = ["BUDGET_SECONDS", "KEPT_CALLS", "NOT_ATTEMPTED", "RECOGNISED", "UNREC
            "same_outcome"]
 
 KEPT_CALLS = 8  # the first and the last calls of each exercise kept (so 16 at most)
-MAX_CALL_BYTES = 2_000_000  # bytes of arrays in one call's arguments, else it is not kept
+MAX_CALL_BYTES = 2_000_000  # bytes of arrays in a call's arguments or result, else not kept
 BUDGET_SECONDS = 20.0  # replays per notebook; past it, the remaining exercises are unrecognised
 RTOL, ATOL = 1e-6, 1e-9  # "the same number" in a replay
 
@@ -280,8 +281,9 @@ class Watch:
         exception type's name); ``args``/``kwargs`` are the test's, written back."""
         if probe is None:
             return
+        size = _copyable_bytes(value)  # the student's result: at most as big as the arguments
         after = _snapshot((tuple(args), dict(kwargs)))
-        if after is None:
+        if size is None or size > MAX_CALL_BYTES or after is None:
             return
         probe.student = Outcome(kind, value, after)
         kept = self.first[probe.name]
