@@ -156,9 +156,18 @@ class SandboxedExecute(Execute):
                 self._session.close()
             if self._faults:
                 notebook_record(nb)[FAULTS] = self._faults
-        if self._recogniser is not None:
-            self._recogniser.finish(nb)
+        self._name_misconceptions(nb)
         return nb, resources
+
+    def _name_misconceptions(self, nb) -> None:
+        """Each failing exercise's misconception, in the notebook's record and its feedback
+        (:mod:`course.grader.misconceptions`); a failure here leaves the grades as they are."""
+        if self._recogniser is None:
+            return
+        try:
+            self._recogniser.finish(nb)
+        except Exception as exc:  # noqa: BLE001 - naming is no grade: the grades stand
+            self.log.warning("misconceptions not named: %s: %s", type(exc).__name__, exc)
 
     def _grader_failure(self, exc: BaseException) -> GraderFailure:
         when = ("before the submission's first cell ran" if not self._student_ran
