@@ -76,6 +76,7 @@ BUDGET_SECONDS = 20.0  # replays per notebook; past it, the remaining exercises 
 RTOL, ATOL = 1e-6, 1e-9  # "the same number" in a replay
 
 RECOGNISED, UNRECOGNISED, NOT_ATTEMPTED = "recognised", "unrecognised", "not attempted"
+CPU_LOG = "misconceptions named in"  # the log line that gives their cost
 
 
 # -- what happened -------------------------------------------------------------------------
@@ -261,17 +262,19 @@ class Watch:
         self.values: dict[str, object] = {}
         self.cells: dict[str, Outcome] = {}  # how each solution cell ran in the kernel
         self.calls = collections.Counter()  # calls seen per exercise, kept or not
+        self.cpu = 0.0  # CPU seconds spent keeping calls (process time)
 
     def before(self, name: str, args, kwargs, swaps: dict) -> Probe | None:
         """A call is about to be made: a :class:`Probe` holding copies of its arguments, or
         None when it is not one to keep."""
         if name != self.exercise:
             return None
+        started = time.process_time()
         self.calls[name] += 1
         size = _copyable_bytes([args, kwargs])
-        if size is None or size > MAX_CALL_BYTES:
-            return None
-        copied = _snapshot((tuple(args), dict(kwargs)))
+        copied = None if size is None or size > MAX_CALL_BYTES else _snapshot(
+            (tuple(args), dict(kwargs)))
+        self.cpu += time.process_time() - started
         if copied is None:
             return None
         return Probe(name, copied[0], copied[1], dict(swaps), dict(np.geterr()))
@@ -281,8 +284,10 @@ class Watch:
         exception type's name); ``args``/``kwargs`` are the test's, written back."""
         if probe is None:
             return
+        started = time.process_time()
         size = _copyable_bytes(value)  # the student's result: at most as big as the arguments
         after = _snapshot((tuple(args), dict(kwargs)))
+        self.cpu += time.process_time() - started
         if size is None or size > MAX_CALL_BYTES or after is None:
             return
         probe.student = Outcome(kind, value, after)
@@ -603,6 +608,7 @@ class Recogniser:
 
         from course.grader.cells import MISCONCEPTIONS, notebook_record
 
+        started = time.process_time()
         deadline = time.monotonic() + BUDGET_SECONDS
         verdicts = {f: self.verdict(f, deadline) for f in self.failing(nb)}
         for function, cells in self.failing(nb).items():
@@ -614,4 +620,8 @@ class Recogniser:
                     text="\n" + feedback_sentence(function, whys) + "\n"))
         if verdicts:
             notebook_record(nb)[MISCONCEPTIONS] = {f: v.record() for f, v in verdicts.items()}
+        if self.log is not None:  # read by `python -m course.grader bench misconceptions`
+            self.log.info("%s %.4f s of CPU (keeping calls %.4f s), %d failing exercises",
+                          CPU_LOG, time.process_time() - started + self.watch.cpu,
+                          self.watch.cpu, len(verdicts))
         return verdicts
