@@ -25,7 +25,8 @@ there, on the grader's own copies of the test's arguments; the student's code ne
 
 A mistake **matches** when, on every observation, it does what the student's code did
 (:func:`same_outcome`: arrays of the same shape and kind of number and ``allclose``, numbers
-of the same kind and close, the same type of exception, everything else equal), and on at
+of the same kind and close, the same type of exception, the same categories of warnings (an
+overflow that still gives the right limit is a mistake too), everything else equal), and on at
 least one observation it does something else than the reference (else the observations do
 not tell it from a correct answer). A mistake that draws from numpy's global random state
 instead of the ``rng`` it is given cannot be replayed number for number (the student's
@@ -90,6 +91,7 @@ class Outcome:
     kind: str
     value: object = None
     after: object = None
+    warned: frozenset = frozenset()  # the categories of the warnings it raised
 
 
 @dataclass
@@ -211,9 +213,18 @@ def same_outcome(a: Outcome, b: Outcome) -> bool:
     """The same kind of ending, the same value (or exception type), the same arguments."""
     if a.kind != b.kind:
         return False
-    if a.kind == "error" and a.value != b.value:
+    if a.kind == "error" and a.value != b.value or a.warned != b.warned:
         return False
     return (a.kind == "error" or same(a.value, b.value)) and same(a.after, b.after)
+
+
+# warnings that say something of the libraries, not of the code: not behaviour
+_NOISE = frozenset({"DeprecationWarning", "PendingDeprecationWarning", "FutureWarning"})
+
+
+def warned(categories) -> frozenset:
+    """The categories of warnings a call raised, as compared (libraries' notices left out)."""
+    return frozenset(str(c) for c in categories) - _NOISE
 
 
 # -- what the judge saw --------------------------------------------------------------------
@@ -279,9 +290,12 @@ class Watch:
             return None
         return Probe(name, copied[0], copied[1], dict(swaps), dict(np.geterr()))
 
-    def after(self, probe: Probe | None, kind: str, value, args, kwargs) -> None:
+    def after(self, probe: Probe | None, kind: str, value, args, kwargs,
+              warnings_raised=()) -> None:
         """The call ended (``kind`` ``"ok"`` with its result, or ``"error"`` with the
-        exception type's name); ``args``/``kwargs`` are the test's, written back."""
+        exception type's name); ``args``/``kwargs`` are the test's, written back;
+        ``warnings_raised`` the categories of the warnings it raised (an overflow is
+        behaviour too)."""
         if probe is None:
             return
         started = time.process_time()
@@ -290,7 +304,7 @@ class Watch:
         self.cpu += time.process_time() - started
         if size is None or size > MAX_CALL_BYTES or after is None:
             return
-        probe.student = Outcome(kind, value, after)
+        probe.student = Outcome(kind, value, after, warned(warnings_raised))
         kept = self.first[probe.name]
         if len(kept) < KEPT_CALLS:
             kept.append(probe)
@@ -416,7 +430,7 @@ class Catalogue:
             return first
         return Outcome(first.kind, first.value if first.kind == "error"
                        else _template(first.value, second.value),
-                       _template(first.after, second.after))
+                       _template(first.after, second.after), first.warned)
 
     def _may_draw(self, function: str, mistake, probe: Probe) -> bool:
         """Might the replay draw from ``np.random``? (any code it runs names ``random``)"""
@@ -429,12 +443,13 @@ class Catalogue:
         if not callable(fn):
             return Outcome("error", "NameError" if cell.kind == "ok" else cell.value)
         args, kwargs = copy.deepcopy((probe.args, probe.kwargs))
-        with _quiet(), np.errstate(**probe.errstate):
+        with _quiet() as caught, np.errstate(**probe.errstate):
             try:
                 result = fn(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - the mistake's own failure is its outcome
-                return Outcome("error", type(exc).__name__, (args, kwargs))
-        return Outcome("ok", result, (args, kwargs))
+                return Outcome("error", type(exc).__name__, (args, kwargs),
+                               warned(w.category.__name__ for w in caught))
+        return Outcome("ok", result, (args, kwargs), warned(w.category.__name__ for w in caught))
 
     def _observations(self, function: str, watch: Watch) -> list[tuple[object, Outcome]]:
         """``(what to replay, what the student's code did)``: the cell, the value, the calls."""
@@ -493,11 +508,12 @@ class Catalogue:
 
 @contextlib.contextmanager
 def _quiet():
-    """Replays print nothing and warn nothing into the grader's log."""
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
+    """Replays print nothing and warn nothing into the grader's log; the warnings they
+    raise are kept (the list yielded), as the student's kernel keeps a call's."""
+    with warnings.catch_warnings(record=True) as caught, \
+            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("always")
+        yield caught
 
 
 _CATALOGUES: dict[tuple, Catalogue] = {}

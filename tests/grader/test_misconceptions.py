@@ -117,3 +117,24 @@ def test_draws_from_the_global_random_state_are_compared_by_shape():
     _verdict(catalogue, "noise", [((3, np.random.default_rng(1)), "ok", np.ones(3),
                                    (3, np.random.default_rng(1)))])
     assert np.random.get_state()[1][:4].tolist() == state  # the grader's state put back
+
+
+def test_an_overflow_warning_is_behaviour():
+    """Check a mistake that gives the right numbers but overflows on the way (a warning, which
+    fails a graded cell) is told from the reference by the warning alone."""
+    catalogue = mc.Catalogue({"g": "def g(x):\n    return np.exp(np.minimum(x, 0.0))\n"}, [
+        Mistake("overflow", "g", "np.exp(np.minimum(x, 0.0))", "np.minimum(np.exp(x), 1.0)",
+                "w")])
+    x = np.array([-1.0, 1e4])
+    right = np.exp(np.minimum(x, 0.0))
+
+    def seen(warned):
+        watch = mc.Watch()
+        watch.exercise = "g"
+        probe = watch.before("g", (x,), {}, {})
+        watch.after(probe, "ok", right, (x,), {}, warned)
+        return catalogue.recognise("g", watch, time.monotonic() + 30)
+
+    assert seen(["RuntimeWarning"]).mistakes == ["overflow"]
+    assert seen(["RuntimeWarning", "DeprecationWarning"]).mistakes == ["overflow"]
+    assert seen([]).status == mc.UNRECOGNISED  # as the reference: it failed elsewhere

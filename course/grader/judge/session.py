@@ -402,11 +402,12 @@ class Calls:
         if status == "ok":
             result = unpack(payload.get("result"), blobs)
             if probe is not None:
-                watch.after(probe, "ok", result, args, kwargs)
+                watch.after(probe, "ok", result, args, kwargs, _categories(payload))
             return result
         if status == "error":
             if probe is not None:
-                watch.after(probe, "error", str(payload.get("type")), args, kwargs)
+                watch.after(probe, "error", str(payload.get("type")), args, kwargs,
+                            _categories(payload))
             raise _rebuild_error(str(payload.get("type")), str(payload.get("message", "")),
                                  str(payload.get("traceback", "")))
         if status == "unsendable":
@@ -461,6 +462,13 @@ class Calls:
                 if self.watch is not None:
                     self.watch.value(name, names[name])
         return names
+
+
+def _categories(payload: dict) -> list[str]:
+    """The categories of the warnings a call raised in the kernel (names, as sent)."""
+    raw = payload.get("warnings")
+    return [str(item[0])[:100] for item in (raw if type(raw) is list else [])
+            if type(item) is list and len(item) == 2]
 
 
 def _replay_warnings(raw) -> None:
