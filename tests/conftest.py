@@ -49,6 +49,12 @@ class GradedRun:
             self.failures[student] = steps.cell_failures(path)
         return "\n".join(f"  {cell}: {reason}" for cell, reason in self.failures[student].items())
 
+    def misconceptions(self, student: str) -> dict:
+        """The grader's verdict on each failing exercise of ``student`` (the ``misconceptions``
+        record of its autograded notebook: :mod:`course.grader.misconceptions`)."""
+        nb = submissions.read(notebook_path(self.root / "autograded" / student, self.assignment))
+        return dict(nb.metadata.get(cells.GRADING_KEY, {}).get(cells.MISCONCEPTIONS, {}))
+
 
 def _grade(assignment: str, scratch: Path) -> GradedRun:
     steps.scratch_course(ROOT, assignment, scratch)

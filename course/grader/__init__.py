@@ -13,6 +13,7 @@ Laid out by role, as nbgrader lays out its own package:
 ``cgroup``           a control group per sandbox
 ``judge/``           hidden tests judged outside the kernel: wire format, kernel side, session
 ``referees``         the gradient referee (central differences), which students never get
+``misconceptions``   which typical mistake of mistakes.py a failing exercise behaves like
 ``gradebook``        reading nbgrader's gradebook: scores, not graded, written answers to grade
 ``steps``            nbgrader's commands run as an instructor types them
 ``submissions``      sample submissions: reference, blank, typical mistakes, variants

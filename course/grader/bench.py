@@ -364,12 +364,68 @@ def similarity(root: Path, students: int, asg: str) -> int:
     print(f"  planted copies found:    {found:5d} of {len(planted)}")
     print(f"  other pairs flagged:     {others:5d}")
     return 0
+def misconceptions(root: Path, asg: str, repeats: int = 2) -> dict[str, float]:
+    """CPU seconds (grader and kernels) of one ``nbgrader autograde`` of ``asg``'s sample
+    class (the reference, the blank release, one student per typical mistake) with the
+    misconceptions named and without (``--SandboxedExecute.name_misconceptions=False``),
+    alternating, the least of ``repeats`` runs each; the number of submissions; and the
+    CPU seconds the grader's process spent naming them, from its log (``named``): the
+    difference of the totals drowns in the kernels' own noise."""
+    import re
+    import resource
+    import tempfile
+
+    from course.grader.misconceptions import CPU_LOG
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        course = steps.scratch_course(root, asg, Path(tmp))
+        reference = submissions.reference_for(course, asg)
+        release = submissions.read(notebook_path(course / "release", asg))
+        made = {"reference": reference, "blank": release}
+        for mistake in submissions.load_mistakes(course / "source" / asg)[0]:
+            made[mistake.student] = submissions.apply_mistake(reference, mistake)
+        submissions.submit(course, asg, made)
+        out["submissions"] = len(made)
+        for _ in range(repeats):
+            for label, flag in (("without", "False"), ("with", "True")):
+                before = cpu()
+                log = steps.nbgrader(["autograde", asg, "--force",
+                                      f"--SandboxedExecute.name_misconceptions={flag}"], course)
+                out[label] = min(out.get(label, float("inf")), cpu() - before)
+                named = [float(x) for x in re.findall(re.escape(CPU_LOG) + r" ([0-9.]+) s", log)]
+                if named:
+                    out["named"] = min(out.get("named", float("inf")), sum(named))
+                    out["named_max"] = max(named)
+    return out
+
+
+def _report_misconceptions(root: Path, assignment: str, repeats: int) -> int:
+    t = misconceptions(root, assignment, repeats)
+    n = t["submissions"]
+    print(f"CPU seconds (grader and kernels) to autograde {assignment}'s {n:.0f} sample "
+          f"submissions (reference, blank, one per typical mistake), least of {repeats}:")
+    for label in ("without", "with"):
+        print(f"  {label + ' misconceptions named':34}{t[label]:8.1f} s"
+              f"{t[label] / n:8.3f} s per submission")
+    print(f"  difference: {(t['with'] - t['without']) / n:+.3f} s per submission (within "
+          "the noise of the kernels' own CPU)")
+    print(f"CPU the grader spent naming misconceptions (watching the judge, replaying): "
+          f"{t.get('named', 0.0):.3f} s in all, {t.get('named', 0.0) / n:.4f} s per "
+          f"submission, {t.get('named_max', 0.0):.3f} s at most for one")
+    return 0
 
 
 def run(target: str, root: Path, frames: int, students: int = 4,
         assignment: str = "06-backprop", repeats: int = 2) -> int:
     if target == "similarity":
         return similarity(root, students, assignment)
+    if target == "misconceptions":
+        return _report_misconceptions(root, assignment, repeats)
     if target == "grading":
         print(f"seconds to run {students} submissions of {assignment} (reference and typical "
               f"mistakes), {os.cpu_count()} cores, {repeats} round{'s' * (repeats != 1)}:",

@@ -22,6 +22,12 @@ notebook ``judge``     ``"grader"`` or ``"kernel"``: where hidden tests ran
 notebook ``faults``    list of str: what went wrong that was not a failed test (a repaired or
                        replaced file, ``input()``, a kernel stopped), shown to the instructor
 notebook ``replaced``  True: the submission could not be processed and the release stood in
+notebook ``misconceptions``
+                       dict: each failing exercise (function) -> ``{"status": "recognised" |
+                       "unrecognised" | "not attempted", "mistakes": [names of mistakes.py's
+                       MISTAKES it behaves like], "calls": calls of it the judge saw,
+                       "replayed": calls replayed on the mistakes}``
+                       (:mod:`course.grader.misconceptions`); absent if nothing failed
 cell ``judge_seconds`` float: how long the judge took over the cell's hidden test
 cell ``feedback``      str: what feedback may show of a failed hidden test
 =====================  =======================================================================
@@ -31,7 +37,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BEGIN_HIDDEN", "END_HIDDEN", "GRADING_KEY", "JUDGE_HEADER", "cell_record",
+__all__ = ["BEGIN_HIDDEN", "END_HIDDEN", "GRADING_KEY", "JUDGE_HEADER", "MISCONCEPTIONS",
+           "cell_record",
            "exercise_of", "exercises", "faults", "forget_records", "instructor_cells",
            "is_test_cell", "nbgrader_meta", "notebook_record", "split_hidden", "strip_solution",
            "written"]
@@ -39,6 +46,7 @@ __all__ = ["BEGIN_HIDDEN", "END_HIDDEN", "GRADING_KEY", "JUDGE_HEADER", "cell_re
 GRADING_KEY = "course_grading"
 # the keys under GRADING_KEY (see the table above)
 SANDBOX, JUDGE, FAULTS, REPLACED = "sandbox", "judge", "faults", "replaced"
+MISCONCEPTIONS = "misconceptions"
 JUDGE_SECONDS, FEEDBACK = "judge_seconds", "feedback"
 
 

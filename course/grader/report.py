@@ -19,9 +19,13 @@ Written answers (markdown answer cells that a person grades in the formgrader) a
 exercise: the page lists apart, per question, the students whose answer still waits for a
 grade; until then it counts 0 in their score, as in nbgrader's own sums.
 
-The last section lists similar solutions (:mod:`course.grader.similarity`): pairs of
+Two sections close the page. One lists similar solutions (:mod:`course.grader.similarity`): pairs of
 submissions in ``submitted/`` whose answers to one exercise are alike once names, numbers,
 comments and layout are normalised, each with a side-by-side diff.
+
+The other names the misconceptions: for each exercise, how many of the students who
+failed it behave like each typical mistake of ``mistakes.py``, with an example student
+(verdicts the grader stored while grading: :mod:`course.grader.misconceptions`).
 
 Student ids, failure reasons and code are written by students: everything on the page is
 escaped.
@@ -40,8 +44,8 @@ import numpy as np
 
 from course import plots
 from course.grader import similarity, submissions
+from course.grader.cells import GRADING_KEY, MISCONCEPTIONS, written
 from course.grader.cells import exercises as cell_exercises
-from course.grader.cells import written
 from course.grader.coursedir import Course, notebook_path
 from course.grader.gradebook import autograded, to_grade
 from course.grader.steps import cell_failures
@@ -51,7 +55,10 @@ __all__ = [
     "ExerciseStats",
     "ReportError",
     "StudentRow",
+    "Misconception",
     "collect",
+    "collect_misconceptions",
+    "misconception_section",
     "pass_rate_chart",
     "render_html",
     "score_histogram",
@@ -118,6 +125,8 @@ class ClassReport:
     questions: dict[str, tuple[float, str]] = field(default_factory=dict)
     # similar solutions among submitted/ (see the section "similar solutions" below)
     similarity: object | None = None
+    # exercise -> the misconceptions of the students who failed it (see the section below)
+    misconceptions: dict[str, list[Misconception]] = field(default_factory=dict)
 
     @property
     def waiting(self) -> dict[str, list[str]]:
@@ -208,7 +217,8 @@ def collect(root: Path, assignment: str, *, db_url: str | None = None) -> ClassR
     questions = {q: (w["points"], w["question"]) for q, w in written(source_nb).items()}
     return ClassReport(assignment, datetime.datetime.now().replace(microsecond=0), exercises,
                        students, sorted(not_graded), questions,
-                       similarity=_similar_solutions(root, assignment))
+                       similarity=_similar_solutions(root, assignment),
+                       misconceptions=collect_misconceptions(course, assignment, students))
 
 
 def _read_gradebook(course: Course, assignment: str) -> tuple[dict, list[str]]:
@@ -272,6 +282,102 @@ def _tally(exercises: list, cells: dict, assignment: str, reason_counts: dict,
         # each student counts once per reason, however many of the tests it broke
         reason_counts[ex.name].update({_first_line(reasons[t]) for t in failed if t in reasons})
     return failing
+
+
+# ------------------------------------------------------------------------------------------
+# misconceptions: which typical mistake each failing exercise behaves like
+#
+# The grader names them while it grades (course.grader.misconceptions) and stores the verdicts
+# in each autograded notebook's course_grading record; this section only counts them, with
+# the mistakes' ``why`` read from source/<assignment>/mistakes.py.
+
+NO_VERDICT = "no verdict"  # failed, but its notebook holds none (graded before, or unjudged)
+
+
+@dataclass
+class Misconception:
+    """One row of an exercise's table: a verdict and the students who got it."""
+
+    label: str  # the mistakes' names joined by " or ", or the verdict's status
+    why: str
+    students: list[str]
+    recognised: bool = False
+
+
+def _verdicts(course: Course, assignment: str, student: str) -> dict:
+    if student in ("", ".", "..") or "/" in student or "\\" in student:
+        return {}
+    path = course.notebook("autograded", assignment, student)
+    try:
+        nb = submissions.read(path)
+    except (OSError, ValueError):  # no autograded notebook, or not one: no verdict
+        return {}
+    record = nb.metadata.get(GRADING_KEY, {}).get(MISCONCEPTIONS, {})
+    return record if isinstance(record, dict) else {}
+
+
+def _whys(course: Course, assignment: str) -> dict[str, str]:
+    try:
+        mistakes = submissions.load_mistakes(course.root / "source" / assignment)[0]
+    except Exception:  # noqa: BLE001 - a broken mistakes.py: the names alone
+        return {}
+    return {m.name: m.why for m in mistakes}
+
+
+def _row_key(verdict) -> tuple[str, bool]:
+    """A stored verdict as (label, recognised); anything unexpected is no verdict."""
+    if not isinstance(verdict, dict):
+        return NO_VERDICT, False
+    names = verdict.get("mistakes")
+    if verdict.get("status") == "recognised" and isinstance(names, list) and names:
+        return " or ".join(str(n) for n in names), True
+    status = verdict.get("status")
+    return (str(status), False) if status in ("unrecognised", "not attempted") else \
+        (NO_VERDICT, False)
+
+
+def collect_misconceptions(course: Course, assignment: str,
+                           students: list[StudentRow]) -> dict[str, list[Misconception]]:
+    """Each exercise -> its misconception rows, most students first (recognised mistakes
+    before the verdicts that name none), from the verdicts stored at grading."""
+    whys = _whys(course, assignment)
+    rows: dict[str, dict[str, Misconception]] = {}
+    for row in students:
+        stored = _verdicts(course, assignment, row.student) if row.failing else {}
+        for exercise in row.failing:
+            label, recognised = _row_key(stored.get(exercise))
+            names = label.split(" or ") if recognised else []
+            why = " or ".join(whys.get(n, n) for n in names)
+            entry = rows.setdefault(exercise, {}).setdefault(
+                label, Misconception(label, why, [], recognised))
+            entry.students.append(row.student)
+    return {exercise: sorted(found.values(),
+                             key=lambda m: (not m.recognised, -len(m.students), m.label))
+            for exercise, found in rows.items()}
+
+
+def misconception_section(report: ClassReport) -> str:
+    """The section: per exercise that someone failed, a table of misconceptions."""
+    if not report.misconceptions:
+        return ""
+    parts = ["<h2>Misconceptions</h2>",
+             "<p>For each failing exercise, the typical mistake of <code>mistakes.py</code> "
+             "the submission behaves like in the hidden tests (its calls replayed on each "
+             "mistake), or <i>unrecognised</i>; <i>not attempted</i>: the answer is the "
+             "release's.</p>"]
+    for exercise in [e.name for e in report.exercises]:
+        found = report.misconceptions.get(exercise)
+        if not found:
+            continue
+        body = "\n".join(
+            f"<tr><td><code>{_e(m.label)}</code>"
+            + (f" <span class=\"muted\">{_e(m.why)}</span>" if m.why else "") + "</td>"
+            f"<td class=\"num\">{len(m.students)}</td>"
+            f"<td class=\"student\">{_e(m.students[0])}</td></tr>" for m in found)
+        parts.append(f"<h3><code>{_e(exercise)}</code></h3>\n<table class=\"misconceptions\">"
+                     "\n<thead><tr><th>Misconception</th><th class=\"num\">Students</th>"
+                     f"<th>For example</th></tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")
+    return "\n".join(parts)
 
 
 # ------------------------------------------------------------------------------------------
@@ -360,6 +466,7 @@ th { background: #f4f4f4; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.student { white-space: nowrap; }
 tr.weak td { background: #fdecea; }
+table.misconceptions { margin-bottom: 1.2em; }
 ol.reasons { margin: 0; padding-left: 1.3em; font-size: 0.88em; }
 ol.reasons code { white-space: pre-wrap; word-break: break-word; }
 .muted { color: #888; }
@@ -499,6 +606,7 @@ def render_html(report: ClassReport) -> str:
 {written}
 {waiting}
 {_similarity_section(report)}
+{misconception_section(report)}
 </body>
 </html>
 """

@@ -112,6 +112,27 @@ class AssignmentTests:
                                 f"points in {sorted(lost - own)}:\n{run.why(mistake.student)}")
 
 
+    def test_typical_mistake_is_recognised_as_itself(self, graded, assignment, mistake):
+        """The grader names the mistake from how the student's code behaved in the hidden
+        tests (its calls replayed on every mistake of the function), and only on the exercise
+        it broke. Where the tests' calls cannot tell two mistakes apart, both are named."""
+        verdicts = graded[assignment].misconceptions(mistake.student)
+        assert set(verdicts) == {mistake.function}, verdicts
+        verdict = verdicts[mistake.function]
+        assert verdict["status"] == "recognised" and mistake.name in verdict["mistakes"], (
+            f"mistake {mistake.name!r} of {mistake.function} ({mistake.why}) was not recognised "
+            f"as itself: {verdict}")
+
+    def test_correct_answers_name_no_mistake_and_blank_is_not_attempted(self, graded,
+                                                                      assignment):
+        run = graded[assignment]
+        for student in ["reference", *(v.student for v in VARIANTS[assignment])]:
+            assert run.misconceptions(student) == {}, student
+        blank = run.misconceptions("blank")
+        assert set(blank) == set(run.exercises)
+        assert {v["status"] for v in blank.values()} == {"not attempted"}, blank
+        assert all(v["mistakes"] == [] for v in blank.values())
+
     def test_failure_messages_teach(self, graded, assignment, mistake):
         """A failing test cell explains itself: no bare AssertionError, no empty message."""
         run = graded[assignment]

@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from conftest import ASSIGNMENTS, MISTAKES, ROOT, SCREENSHOTS, graded_group, notebook_path
 
-from course.grader import cells, demo, gradebook, report, submissions
+from course.grader import cells, demo, gradebook, report, steps, submissions
 from course.grader.coursedir import Course
 
 ASSIGNMENT = ASSIGNMENTS[0]
@@ -367,3 +367,46 @@ def test_page_lists_similar_solutions_escaped(edited, tmp_path):
         f"<b>copier</b> and <b>{html.escape(HOSTILE)}</b>" in section
     assert "<code>xor_relu_net</code>" in section and HOSTILE not in page
     assert html.escape("return H[:, 0] - 2. * H[:, 1]") in section
+def _misconception_tables(page: str) -> dict[str, list[list[str]]]:
+    """Each exercise's misconception table, as rows of cell texts (the tables after the
+    heading "Misconceptions", one per exercise heading)."""
+    section = page.split("<h2>Misconceptions</h2>", 1)[1]
+    out = {}
+    for part in section.split("<h3>")[1:]:
+        exercise = html.unescape(re.sub(r"<[^>]+>", "", part.split("</h3>", 1)[0]))
+        out[exercise] = _Tables(part).tables[0][1:]
+    return out
+
+
+def test_cli_page_names_each_exercises_misconceptions(run, cli_page):
+    """Check the misconception tables: every failing student's stored verdict counted under
+    its exercise, a recognised mistake with its ``why``, an example student, and the blank
+    release as not attempted, never as a mistake."""
+    tables = _misconception_tables(cli_page.read_text())
+    named: dict[str, dict[str, list[str]]] = {f: {} for f in run.exercises}
+    for mistake in MISTAKES[ASSIGNMENT]:
+        verdict = run.misconceptions(mistake.student)[mistake.function]
+        named[mistake.function].setdefault(" or ".join(verdict["mistakes"]), []).append(
+            mistake.student)
+    whys = {m.name: m.why for m in MISTAKES[ASSIGNMENT]}
+    assert list(tables) == list(run.exercises)
+    for exercise, rows in tables.items():
+        expected = [[f"{label} {' or '.join(whys[n] for n in label.split(' or '))}",
+                     str(len(students)), sorted(students)[0]]
+                    for label, students in named[exercise].items()]
+        assert rows[-1] == ["not attempted", "1", "blank"], rows
+        assert sorted(rows[:-1]) == sorted(expected), exercise
+        assert [int(r[1]) for r in rows[:-1]] == sorted((int(r[1]) for r in rows[:-1]),
+                                                        reverse=True)
+
+
+def test_feedback_page_names_the_mistake(edited):
+    """Check ``nbgrader generate_feedback`` shows a student the misconception, in words."""
+    mistake = next(m for m in MISTAKES[ASSIGNMENT] if m.name == "step-at-zero-is-one")
+    steps.nbgrader(["generate_feedback", ASSIGNMENT, f"--student={mistake.student}",
+                    "--force"], edited)
+    page = notebook_path(edited / "feedback" / mistake.student, ASSIGNMENT).with_suffix(
+        ".html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert f"your `step` behaves like one that {mistake.why}." in text
+    assert "_hidden_test" not in page

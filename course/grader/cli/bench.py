@@ -14,8 +14,12 @@ def add_parser(sub) -> None:
                     "autograding reference submissions with and without the grading sandbox; "
                     "'grading' times --students submissions (reference and typical mistakes) "
                     "run raw with nbclient, graded by plain nbgrader autograde, and by course "
-                    "grade with 1 and 2 workers, and prints the ratios.")
-    parser.add_argument("target", choices=["playground", "sandbox", "grading", "similarity"],
+                    "grade with 1 and 2 workers, and prints the ratios; 'similarity' compares "
+                    "--students synthetic submissions; 'misconceptions' gives "
+                    "the CPU seconds of autograding --assignment's sample class with and "
+                    "without the misconceptions named.")
+    parser.add_argument("target", choices=["playground", "sandbox", "grading", "similarity",
+                                           "misconceptions"],
                         help="what to benchmark")
     parser.add_argument("--frames", type=int, default=200, help="frames to time (default: 200)")
     parser.add_argument("--students", type=int, default=None,
@@ -24,7 +28,8 @@ def add_parser(sub) -> None:
     parser.add_argument("--rounds", type=int, default=2,
                         help="grading: rounds of runs, the best of which counts (default: 2)")
     parser.add_argument("--assignment", default="06-backprop",
-                        help="grading, similarity: the assignment (default: 06-backprop)")
+                        help="grading, similarity, misconceptions: the assignment "
+                             "(default: 06-backprop)")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="the course folder holding source/ (default: .)")
 

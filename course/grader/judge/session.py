@@ -377,6 +377,9 @@ class Calls:
     def __init__(self, request):
         self._request = request
         self.callbacks: dict[str, dict] = {}
+        # shown every call and value of the exercise under test, while its hidden tests run
+        # (a course.grader.misconceptions.Watch, set by the grader's Execute), else None
+        self.watch = None
 
     def describe(self, names) -> dict:
         payload, blobs = self._request("describe", names=list(names))
@@ -388,6 +391,8 @@ class Calls:
                 for name, info in found.items()}
 
     def call(self, name: str, args: tuple, kwargs: dict):
+        watch = self.watch
+        probe = None if watch is None else watch.before(name, args, kwargs, self.swaps())
         payload, blobs = self._request("call", name=name, args=args, kwargs=kwargs,
                                        errstate=np.geterr())
         _replay_warnings(payload.get("warnings"))
@@ -395,13 +400,24 @@ class Calls:
                               unpack(payload.get("kwargs"), blobs))
         status = payload.get("status")
         if status == "ok":
-            return unpack(payload.get("result"), blobs)
+            result = unpack(payload.get("result"), blobs)
+            if probe is not None:
+                watch.after(probe, "ok", result, args, kwargs, _categories(payload))
+            return result
         if status == "error":
+            if probe is not None:
+                watch.after(probe, "error", str(payload.get("type")), args, kwargs,
+                            _categories(payload))
             raise _rebuild_error(str(payload.get("type")), str(payload.get("message", "")),
                                  str(payload.get("traceback", "")))
         if status == "unsendable":
             raise TypeError(f"{name}: {payload.get('message')}")
         raise Unreadable(f"an unknown reply status {str(status)[:40]!r}")
+
+    def swaps(self) -> dict:
+        """The stand-ins swapped in now, by name (the latest swap of a name wins)."""
+        return {name: fn for functions in self.callbacks.values()
+                for name, fn in functions.items()}
 
     def patch(self, functions: dict) -> str:
         token = new_nonce()
@@ -443,7 +459,16 @@ class Calls:
                 names[name] = RemoteFunction(self, name, info)
             elif kind == "value":
                 names[name] = info.get("value")
+                if self.watch is not None:
+                    self.watch.value(name, names[name])
         return names
+
+
+def _categories(payload: dict) -> list[str]:
+    """The categories of the warnings a call raised in the kernel (names, as sent)."""
+    raw = payload.get("warnings")
+    return [str(item[0])[:100] for item in (raw if type(raw) is list else [])
+            if type(item) is list and len(item) == 2]
 
 
 def _replay_warnings(raw) -> None:

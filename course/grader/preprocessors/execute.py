@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
@@ -54,6 +55,7 @@ from course.grader.errors import (
     SandboxUnavailable,
 )
 from course.grader.judge.session import Session
+from course.grader.misconceptions import Recogniser, catalogue_for
 from course.grader.sandbox.bwrap import BWRAP, course_package_dir, sandbox_available
 from course.grader.sandbox.kernel import COURSE_PROBE, SandboxedKernelManager, kernel_course
 
@@ -108,6 +110,9 @@ class SandboxedExecute(Execute):
                              "feedback; False shows each as one line of text (matplotlib's and "
                              "the course's widgets'), which saves a third to a half of a "
                              "notebook's run time and changes no score")
+    name_misconceptions = Bool(True, config=True,
+                               help="name the typical mistake of source/<a>/mistakes.py that "
+                                    "each failing exercise behaves like (needs the judge)")
     unsandboxed_note = Unicode(
         "WARNING: this notebook was graded WITHOUT the sandbox "
         "(--SandboxedExecute.sandbox=off): its code ran with the grader's rights.")
@@ -139,9 +144,10 @@ class SandboxedExecute(Execute):
         self._faults: list[str] = list(record.get(FAULTS, []))
         self._student_ran = False  # set when the first cell of the submission starts
         self._hidden = self._hidden_tests(resources or {})
+        self._recogniser = self._make_recogniser(resources or {})
         self._test_cells = {i for i, c in enumerate(nb.cells) if is_test_cell(c)}
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
         except GraderFailure:
             raise
         except (DeadKernelError, KernelStopped, GradingStopped) as exc:
@@ -150,7 +156,6 @@ class SandboxedExecute(Execute):
             reason = (f"the kernel died ({exc}); later cells did not run"
                       if isinstance(exc, DeadKernelError) else str(exc))
             self._mark_not_run(nb, reason)
-            return nb, resources
         except Exception as exc:  # noqa: BLE001 - not the student's doing: never a grade
             raise self._grader_failure(exc) from exc
         finally:
@@ -158,6 +163,18 @@ class SandboxedExecute(Execute):
                 self._session.close()
             if self._faults:
                 notebook_record(nb)[FAULTS] = self._faults
+        self._name_misconceptions(nb)
+        return nb, resources
+
+    def _name_misconceptions(self, nb) -> None:
+        """Each failing exercise's misconception, in the notebook's record and its feedback
+        (:mod:`course.grader.misconceptions`); a failure here leaves the grades as they are."""
+        if self._recogniser is None:
+            return
+        try:
+            self._recogniser.finish(nb)
+        except Exception as exc:  # noqa: BLE001 - naming is no grade: the grades stand
+            self.log.warning("misconceptions not named: %s: %s", type(exc).__name__, exc)
 
     def _grader_failure(self, exc: BaseException) -> GraderFailure:
         when = ("before the submission's first cell ran" if not self._student_ran
@@ -214,6 +231,8 @@ class SandboxedExecute(Execute):
         The kernel runs the public part, so the student sees its output; the grader then
         runs the whole test, public and hidden parts, and only its verdict counts."""
         found = instructor_cells(self.config, resources) if self.judge_hidden_tests else None
+        self._released = {name: source for name, (source, is_test) in (found or {}).items()
+                          if not is_test}
         out = {}
         for name, (source, is_test) in (found or {}).items():
             if is_test:
@@ -221,12 +240,34 @@ class SandboxedExecute(Execute):
                 out[name] = (public, public + "\n" + hidden)
         return out
 
+    def _make_recogniser(self, resources) -> Recogniser | None:
+        """The namer of misconceptions, if the hidden tests are judged here and the
+        assignment's source folder has a mistakes.py (:mod:`course.grader.misconceptions`)."""
+        info = resources.get("nbgrader") or {}
+        if not (self.name_misconceptions and self._hidden and info.get("assignment")):
+            return None
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        try:
+            catalogue = catalogue_for(Path(coursedir.root) / coursedir.source_directory,
+                                      info["assignment"], info.get("notebook") or
+                                      info["assignment"])
+        except Exception as exc:  # noqa: BLE001 - a broken mistakes.py names nothing
+            self.log.warning("misconceptions will not be named: %s: %s",
+                             type(exc).__name__, exc)
+            return None
+        return None if catalogue is None else Recogniser(catalogue, self._released, self.log)
+
     def preprocess_cell(self, cell, resources, index):
         self._current = index
         grade_id = nbgrader_meta(cell).get("grade_id")
         parts = self._hidden.get(grade_id) if index in self._test_cells else None
         if parts is None:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            if self._recogniser is not None and nbgrader_meta(cell).get("solution"):
+                self._recogniser.solution_ran(cell)
+            return cell, resources
         public, judged = parts
         original = cell.source
         cell.source = public + "\npass"  # the hidden part never enters the kernel
@@ -245,7 +286,11 @@ class SandboxedExecute(Execute):
                                     log=self.log)
         before = self._session.input_calls
         started = time.monotonic()
-        error, warned = self._session.run_hidden(code, grade_id)
+        if self._recogniser is None:
+            error, warned = self._session.run_hidden(code, grade_id)
+        else:
+            with self._recogniser.judging(self._session.calls, grade_id):
+                error, warned = self._session.run_hidden(code, grade_id)
         cell_record(cell)[JUDGE_SECONDS] = round(
             time.monotonic() - started, 3)
         if self._session.input_calls > before:
