@@ -92,10 +92,12 @@ def _peaks() -> dict:
 
 
 def read_files(folder: Path) -> dict[str, bytes]:
-    """``{relative path: bytes}`` of every file below ``folder``."""
+    """``{relative path: bytes}`` of every file below ``folder``. Symbolic links are left
+    out: a link in a submission must not carry the file it points to into a task."""
     folder = Path(folder)
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    real = folder.resolve()
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink() and real in p.resolve().parents}
 
 
 def _write_tree(folder: Path, files: dict[str, bytes]) -> None:

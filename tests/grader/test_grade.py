@@ -116,8 +116,9 @@ def test_a_rerun_grades_nothing_new_unless_changed_or_missing_from_the_gradebook
 
 
 def test_a_task_carries_what_grading_needs_and_no_path_into_the_course(parallel):
-    """A worker may be on another machine: the task holds the submission's bytes, the hidden
-    tests (from the gradebook) and the configuration, and names no path of the course folder.
+    """A worker may be on another machine: the task holds the submission's bytes (not what a
+    link in it points to), the hidden tests (from the gradebook) and the configuration, and
+    names no path of the course folder.
     Since a worker writes nothing of the course, a task Dask computes twice (its worker lost
     after it finished) can never record a grade twice: only the client records."""
     root, _ = parallel
@@ -125,7 +126,9 @@ def test_a_task_carries_what_grading_needs_and_no_path_into_the_course(parallel)
     with course.gradebook() as gb:
         asg = task.instructor_data(course, ASSIGNMENT, gb)
     folder = root / "submitted" / "reference" / ASSIGNMENT
+    (folder / "peek.py").symlink_to(root / "nbgrader_config.py")  # a link carries nothing
     sub = task.Submission("reference", task.read_files(folder))
+    assert "peek.py" not in sub.files
     payload = cloudpickle.dumps((asg, sub))
     assert str(root).encode() not in payload and str(root.name).encode() not in payload
     assert sub.files[f"{ASSIGNMENT}.ipynb"] == notebook_path(folder.parent, ASSIGNMENT).read_bytes()
