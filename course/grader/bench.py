@@ -185,8 +185,8 @@ def course_grade(course: Path, asg: str, workers: int) -> dict:
     """Run ``python -m course.grader grade ASG --workers N --force`` in ``course``, the command
     line an instructor types (the canary included), and time it as they wait for it.
 
-    Returns ``{"total": seconds, "timings": {phase: seconds}, "peaks": {worker: {"worker":
-    MiB, "kernel": MiB}}}``; the phases come from the command's own
+    Returns ``{"total": seconds, "timings": {phase: seconds}, "peaks": {worker: MiB}}``;
+    the phases come from the command's own
     ``--timings``, the peaks from the markers of the graded submissions."""
     import json
     import subprocess
@@ -205,12 +205,11 @@ def course_grade(course: Path, asg: str, workers: int) -> dict:
     for part in line.removeprefix("timings: ").split(", "):
         name, seconds, _ = part.rsplit(" ", 2)
         timings[name] = float(seconds)
-    peaks: dict[str, dict] = {}
+    peaks: dict[str, float] = {}
     for student in parallel.find_submissions(course, asg):
         record = json.loads(parallel._marker(course, asg, student).read_text())
-        mine = peaks.setdefault(record["worker"], {"worker": 0.0, "kernel": 0.0})
-        for key in mine:
-            mine[key] = max(mine[key], record["peak_mb"].get(key, 0.0))
+        peaks[record["worker"]] = max(peaks.get(record["worker"], 0.0),
+                                      record["peak_mb"]["worker"])
     return {"total": total, "timings": timings, "peaks": peaks}
 
 
@@ -276,11 +275,11 @@ def class_size(root: Path, students: int, asg: str) -> dict[int, dict]:
 
 
 def _print_peaks(runs: dict[str, dict]) -> None:
-    print("peak resident memory per worker (MiB; the worker process, and its largest "
-          "sandboxed kernel):")
+    print("peak resident memory of each worker process (MiB; its sandboxed kernels, each "
+          "bounded by the sandbox, not included):")
     for label, run in runs.items():
-        cells = [f"worker {i}: {p['worker']:.0f} + kernel {p['kernel']:.0f}"
-                 for i, p in enumerate(run.get("peaks", {}).values(), 1)]
+        cells = [f"worker {i}: {mb:.0f}"
+                 for i, mb in enumerate(run.get("peaks", {}).values(), 1)]
         print(f"{label}: " + "; ".join(cells))
 
 

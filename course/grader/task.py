@@ -79,16 +79,15 @@ class Outcome:
     notebooks: dict[str, dict] = field(default_factory=dict)  # name -> grades, comments, late
     faults: list[str] = field(default_factory=list)
     worker: str = ""  # the address of the worker that graded it
-    peak_mb: dict = field(default_factory=dict)  # "worker", "kernel": peak resident MiB
+    peak_mb: dict = field(default_factory=dict)  # "worker": its peak resident MiB so far
 
 
 def _peaks() -> dict:
-    """Peak resident memory so far of this process and of its largest finished child (a
-    sandboxed kernel), in MiB."""
+    """Peak resident memory so far of this worker process, in MiB. (Its kernels' peaks are
+    not here: Linux reports a child's peak as at least its parent's size when it forked.)"""
     import resource
 
-    return {"worker": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "kernel": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+    return {"worker": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
 def read_files(folder: Path) -> dict[str, bytes]:
