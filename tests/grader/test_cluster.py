@@ -228,11 +228,12 @@ def test_a_worker_killed_mid_task_loses_nothing_and_the_task_is_graded_once(clus
     root = _course(tmp_path / "course", students)
     url = pg.create_database("killed")
     proc = _grade(cluster, root, url, "--no-canary", wait=False)
-    killed, deadline = [], time.monotonic() + 400
+    killed, deadline = set(), time.monotonic() + 400
     while proc.poll() is None and time.monotonic() < deadline:
         for victim in _holding(cluster):
-            victim.send_signal(signal.SIGKILL)
-            killed.append(victim.pid)
+            if victim.pid not in killed:
+                victim.send_signal(signal.SIGKILL)
+                killed.add(victim.pid)
         time.sleep(0.2)
     if proc.poll() is None:
         proc.kill()
