@@ -15,10 +15,7 @@ from pathlib import Path
 import pytest
 
 from course.grader import cells, gradebook, steps, submissions
-from course.grader.coursedir import (
-    Course,
-    notebook_path,  # noqa: F401 - the tests import it from here
-)
+from course.grader.coursedir import Course, notebook_path
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = Course.at(ROOT).assignments
@@ -71,6 +68,15 @@ def _grade(assignment: str, scratch: Path) -> GradedRun:
                    scratch)
     return GradedRun(assignment, scratch, gradebook.read_scores(scratch, assignment),
                      cells.exercises(source))
+
+
+def serial_class(run: GradedRun, students: list[str]) -> tuple[dict, dict]:
+    """``({student: submitted notebook}, {student: score})`` of ``students`` of ``run``: a
+    class to grade again some other way, and the scores plain serial ``nbgrader autograde``
+    gave it (each student's scores depend on their own notebook only)."""
+    notebooks = {s: submissions.read(notebook_path(run.root / "submitted" / s, run.assignment))
+                 for s in students}
+    return notebooks, {s: run.scores[s] for s in students}
 
 
 def autograded_part(entry: dict) -> dict:

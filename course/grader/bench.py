@@ -179,44 +179,78 @@ def _raw_execution(course: Path, asg: str, ids: list[str]) -> None:
 RAW, NBGRADER = "raw execution (nbclient)", "nbgrader autograde (serial)"
 ONE, TWO, IN_KERNEL = ("course grade, 1 worker", "course grade, 2 workers",
                        "  the same, tests run in the kernel")
+IN_KERNEL_CONFIG = "\nc.SandboxedExecute.judge_hidden_tests = False  # bench: insecure\n"
+
+
+def course_grade(course: Path, asg: str, workers: int) -> dict:
+    """Run ``python -m course.grader grade ASG --workers N --force`` in ``course``, the command
+    line an instructor types (the canary included), and time it as they wait for it.
+
+    Returns ``{"total": seconds, "timings": {phase: seconds}, "peaks": {worker: MiB}}``;
+    the phases come from the command's own
+    ``--timings``, the peaks from the markers of the graded submissions."""
+    import json
+    import subprocess
+
+    from course.grader import parallel
+
+    cmd = [sys.executable, "-m", "course.grader", "grade", asg, "--workers", str(workers),
+           "--force", "--no-progress", "--timings"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=course, capture_output=True, text=True)
+    total = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout}{proc.stderr[-3000:]}")
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("timings: "))
+    timings = {}
+    for part in line.removeprefix("timings: ").split(", "):
+        name, seconds, _ = part.rsplit(" ", 2)
+        timings[name] = float(seconds)
+    peaks: dict[str, float] = {}
+    for student in parallel.find_submissions(course, asg):
+        record = json.loads(parallel._marker(course, asg, student).read_text())
+        peaks[record["worker"]] = max(peaks.get(record["worker"], 0.0),
+                                      record["peak_mb"]["worker"])
+    return {"total": total, "timings": timings, "peaks": peaks}
+
+
+def _grading_time(run: dict) -> float:
+    """The seconds of a ``course grade`` run spent grading: from handing out the first task
+    to recording the last result (no start-up, canary or shut-down)."""
+    t = run["timings"]
+    return t.get("handing out the tasks", 0.0) + t.get("grading (recording overlapped)", 0.0)
 
 
 def grading(root: Path, students: int, asg: str, repeats: int = 2) -> dict[str, dict]:
     """Seconds for each way of running ``students`` submissions of ``asg``, in one scratch
     copy of the course: raw execution, plain ``nbgrader autograde``, ``course grade`` with 1
-    and with 2 workers (--force, cluster start-up included), and with 1 worker once more
-    with the hidden tests run in the kernel instead of judged by the grader (insecure: it
-    shows what the judge costs).
+    and with 2 workers (the whole command, as typed, :func:`course_grade`), and with 1 worker
+    once more with the hidden tests run in the kernel instead of judged by the grader
+    (insecure: it shows what the judge costs).
 
     The machine's speed drifts (other virtual machines share it), so the runs go in rounds,
     each round every way once, and the best round of each way counts.  Each result is
-    ``{"total": seconds}``; a ``course grade`` run also has ``"grading"``: the seconds from
-    the first submission's start to the last one's end, without the cluster's start-up
-    (workers importing nbgrader) and shut-down."""
+    ``{"total": seconds}``, plus what :func:`course_grade` says for a ``course grade`` run."""
     import tempfile
-
-    from course.grader import parallel
 
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         course = steps.scratch_course(root, asg, Path(tmp))
         ids = _submissions(course, asg, students)
+        config = course / "nbgrader_config.py"
+        healthy = config.read_text()
 
-        def graded(workers, extra=None):
-            # the canary (a few seconds per run, whatever the class size) is left out, so
-            # the figures stay those of grading the submissions
-            results = parallel.grade(course, asg, workers=workers, force=True, progress=False,
-                                  extra_config=extra, canary=False, log=lambda *_: None)
-            if any(r.status != "graded" for r in results):
-                raise RuntimeError(parallel.summary(results))
-            return {"grading": max(r.started + r.seconds for r in results)
-                    - min(r.started for r in results)}
+        def in_kernel():
+            config.write_text(healthy + IN_KERNEL_CONFIG)
+            try:
+                return course_grade(course, asg, 1)
+            finally:
+                config.write_text(healthy)
 
-        in_kernel = {"SandboxedExecute": {"judge_hidden_tests": False}}
         ways = [(RAW, lambda: _raw_execution(course, asg, ids)),
                 (NBGRADER, lambda: steps.nbgrader(["autograde", asg, "--force"], course)),
-                (ONE, lambda: graded(1)), (TWO, lambda: graded(2)),
-                (IN_KERNEL, lambda: graded(1, in_kernel))]
+                (ONE, lambda: course_grade(course, asg, 1)),
+                (TWO, lambda: course_grade(course, asg, 2)), (IN_KERNEL, in_kernel)]
         for round_ in range(1, repeats + 1):
             print(f"round {round_} of {repeats}:", flush=True)
             for label, fn in ways:
@@ -225,7 +259,8 @@ def grading(root: Path, students: int, asg: str, repeats: int = 2) -> dict[str, 
                 seconds = time.perf_counter() - start
                 print(f"  {label:34}{seconds:8.1f} s", flush=True)
                 if label not in out or seconds < out[label]["total"]:
-                    out[label] = {"total": seconds, **(extra if isinstance(extra, dict) else {})}
+                    out[label] = {**(extra if isinstance(extra, dict) else {}),
+                                  "total": seconds}
     return out
 
 
@@ -364,6 +399,8 @@ def similarity(root: Path, students: int, asg: str) -> int:
     print(f"  planted copies found:    {found:5d} of {len(planted)}")
     print(f"  other pairs flagged:     {others:5d}")
     return 0
+
+
 def misconceptions(root: Path, asg: str, repeats: int = 2) -> dict[str, float]:
     """CPU seconds (grader and kernels) of one ``nbgrader autograde`` of ``asg``'s sample
     class (the reference, the blank release, one student per typical mistake) with the
@@ -420,33 +457,93 @@ def _report_misconceptions(root: Path, assignment: str, repeats: int) -> int:
     return 0
 
 
+def class_size(root: Path, students: int, asg: str) -> dict[int, dict]:
+    """``course grade`` of a class of ``students`` submissions of ``asg`` (the reference and
+    the typical mistakes in turn) with 1 and with 2 workers: :func:`course_grade`'s figures."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        course = steps.scratch_course(root, asg, Path(tmp))
+        _submissions(course, asg, students)
+        return {workers: course_grade(course, asg, workers) for workers in (1, 2)}
+
+
+def _print_peaks(runs: dict[str, dict]) -> None:
+    print("peak resident memory of each worker process (MiB; its sandboxed kernels, each "
+          "bounded by the sandbox, not included):")
+    for label, run in runs.items():
+        cells = [f"worker {i}: {mb:.0f}"
+                 for i, mb in enumerate(run.get("peaks", {}).values(), 1)]
+        print(f"{label}: " + "; ".join(cells))
+
+
+def _print_timings(runs: dict[str, dict]) -> None:
+    print("where the time of the whole command goes (seconds; the rest is Python's start-up "
+          "and imports):")
+    for label, run in runs.items():
+        print(f"{label}: " + ", ".join(f"{name} {seconds:.1f}"
+                                       for name, seconds in run["timings"].items()))
+
+
+def _report_grading(t: dict, students: int, repeats: int) -> None:
+    raw, one, two, in_kernel = (t[RAW]["total"], t[ONE]["total"], t[TWO]["total"],
+                                t[IN_KERNEL]["total"])
+    print(f"best of {repeats}:")
+    for label in (RAW, NBGRADER, ONE, TWO, IN_KERNEL):
+        print(f"  {label:34}{t[label]['total']:8.1f} s")
+    _print_timings({ONE: t[ONE], TWO: t[TWO]})
+    _print_peaks({ONE: t[ONE], TWO: t[TWO]})
+    g1, g2 = _grading_time(t[ONE]), _grading_time(t[TWO])
+    print(f"course grade's start-up, canary and shut-down: {one - g1:.1f} s with 1 worker, "
+          f"{two - g2:.1f} s with 2")
+    print(f"per submission: raw {raw / students:.2f} s, course grade with 1 worker "
+          f"{one / students:.2f} s, with 2 workers {two / students:.2f} s")
+    print(f"1 worker / raw execution:            x{one / raw:.2f}  (target: at most x1.25); "
+          f"x{g1 / raw:.2f} grading only")
+    print(f"  with the tests run in the kernel:  x{in_kernel / raw:.2f}  (so the judge "
+          f"costs {(one - in_kernel) / students:.2f} s per submission)")
+    print(f"nbgrader autograde / 1 worker:       x{t[NBGRADER]['total'] / one:.2f}")
+    print(f"speed-up of 2 workers over 1:        x{one / two:.2f}  (target: at least x1.8); "
+          f"x{g1 / g2:.2f} grading only")
+
+
+def _report_class(runs: dict[int, dict], students: int, asg: str) -> None:
+    labels = {1: ONE, 2: TWO}
+    for workers, run in runs.items():
+        print(f"  {labels[workers]:34}{run['total']:8.1f} s   "
+              f"{students / run['total']:.2f} submissions per second")
+    _print_timings({labels[w]: r for w, r in runs.items()})
+    _print_peaks({labels[w]: r for w, r in runs.items()})
+    print(f"speed-up of 2 workers over 1:        x{runs[1]['total'] / runs[2]['total']:.2f}")
+
+
+def _load() -> str:
+    try:
+        return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
 def run(target: str, root: Path, frames: int, students: int = 4,
-        assignment: str = "06-backprop", repeats: int = 2) -> int:
+        assignment: str = "06-backprop", repeats: int = 2, class_students: int = 0) -> int:
+    if target == "grading" and class_students:
+        print(f"a class of {class_students} submissions of {assignment}, graded by "
+              f"`python -m course.grader grade {assignment} --workers N --force` "
+              f"(canary included), {os.cpu_count()} cores, {_load()}:", flush=True)
+        _report_class(class_size(root, class_students, assignment), class_students, assignment)
+        print(f"after: {_load()}")
+        return 0
     if target == "similarity":
         return similarity(root, students, assignment)
     if target == "misconceptions":
         return _report_misconceptions(root, assignment, repeats)
     if target == "grading":
         print(f"seconds to run {students} submissions of {assignment} (reference and typical "
-              f"mistakes), {os.cpu_count()} cores, {repeats} round{'s' * (repeats != 1)}:",
-              flush=True)
-        t = grading(root, students, assignment, repeats)
-        raw, one, two, in_kernel = (t[RAW]["total"], t[ONE]["total"], t[TWO]["total"],
-                                    t[IN_KERNEL]["total"])
-        print(f"best of {repeats}:")
-        for label in (RAW, NBGRADER, ONE, TWO, IN_KERNEL):
-            print(f"  {label:34}{t[label]['total']:8.1f} s")
-        print(f"course grade's cluster start-up and shut-down: {one - t[ONE]['grading']:.1f} s "
-              f"with 1 worker, {two - t[TWO]['grading']:.1f} s with 2 (once per run)")
-        print(f"per submission: raw {raw / students:.2f} s, course grade with 1 worker "
-              f"{one / students:.2f} s, with 2 workers {two / students:.2f} s")
-        print(f"1 worker / raw execution:            x{one / raw:.2f}  (target: at most x1.25); "
-              f"x{t[ONE]['grading'] / raw:.2f} without start-up and shut-down")
-        print(f"  with the tests run in the kernel:  x{in_kernel / raw:.2f}  (so the judge "
-              f"costs {(one - in_kernel) / students:.2f} s per submission)")
-        print(f"nbgrader autograde / 1 worker:       x{t[NBGRADER]['total'] / one:.2f}")
-        print(f"speed-up of 2 workers over 1:        x{one / two:.2f}  (target: at least x1.8); "
-              f"x{t[ONE]['grading'] / t[TWO]['grading']:.2f} without start-up and shut-down")
+              f"mistakes), {os.cpu_count()} cores, {repeats} round{'s' * (repeats != 1)}, "
+              f"{_load()}; course grade is timed as the whole command "
+              f"`python -m course.grader grade {assignment} --workers N --force`:", flush=True)
+        _report_grading(grading(root, students, assignment, repeats), students, repeats)
+        print(f"after: {_load()}")
         return 0
     if target == "sandbox":
         results = sandbox(root, students)

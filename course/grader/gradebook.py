@@ -46,7 +46,8 @@ def read_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[
     "cells": {grade_id: (score, max_score)}, "written": {grade_id: (score, max_score)},
     "to_grade": [grade_id, ...]}}``. ``cells`` holds the autograded test cells; ``written``
     the written answers, graded by a person (``score`` is None while one waits, and
-    ``to_grade`` lists those); ``score`` is nbgrader's sum, in which a written answer still
+    ``to_grade`` lists those, sorted: databases return rows in orders of their own);
+    ``score`` is nbgrader's sum, in which a written answer still
     to grade counts 0. ``graded`` is False for a submission the autograder has not scored
     (its grading failed or never finished): its ``score`` is then no grade at all, whatever
     nbgrader's sum says.
@@ -66,5 +67,5 @@ def read_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[
                         cells[grade.name] = (float(grade.score), float(grade.max_score))
             out[sub.student_id] = {"score": float(sub.score), "max_score": float(sub.max_score),
                                    "graded": autograded(sub), "cells": cells,
-                                   "written": written, "to_grade": waiting}
+                                   "written": written, "to_grade": sorted(waiting)}
     return out

@@ -1,24 +1,26 @@
 """``python -m course.grader grade ASSIGNMENT``: autograde every submission, in parallel, on Dask.
 
-Each submission (``submitted/<student>/<assignment>/``) is one Dask task. A task runs
-nbgrader's own ``Autograde`` converter inside a worker process, through nbgrader's
-Python API, with the course's ``nbgrader_config.py``: every protection of the grading
-sandbox and the judge applies, and the scores land in nbgrader's gradebook (SQLite by
-default, PostgreSQL with ``--db-url``), so ``nbgrader export``, the formgrader and
-feedback work unchanged.
+Each submission (``submitted/<student>/<assignment>/``) is one Dask task, and a task carries
+all it needs (:mod:`course.grader.task`): the submission's files, the assignment as the
+gradebook defines it and the course's configuration. A worker grades it with nbgrader's own
+``Autograde``, in a scratch course of its own, so it needs neither the course folder nor the
+gradebook: workers may run on other machines with no shared folder. Every protection of the
+grading sandbox and the judge applies. This process (the client) writes what each task
+brings back into the course: the autograded files, then the grades into nbgrader's gradebook
+(SQLite by default, PostgreSQL with ``--db-url``) in one transaction, then the marker; so
+``nbgrader export``, the formgrader and feedback work unchanged.
 
-* Workers stay warm: nbgrader is imported and the configuration read once per worker,
-  not once per submission.
-* A submission already graded with the same content is skipped (``--force`` regrades):
-  when a submission is graded, the worker writes ``.course-grade.json`` with a digest
-  of the submitted files into its autograded folder, last, after nbgrader has committed
-  the grades. A worker killed mid-task leaves no such file, so the next run grades that
-  submission again from scratch (nbgrader's ``--force`` semantics).
-* A worker that dies takes the results it holds with it, and Dask computes such a task
-  again: the client lets go of each result as soon as it has it, and a task computed again
-  in the same run finds its run's marker and does not grade the submission twice.
-* SQLite is opened with a 60 s busy timeout, so concurrent workers wait for each other's
-  writes instead of failing; PostgreSQL handles concurrent writers itself.
+* Workers stay warm: nbgrader is imported and the assignment's scratch gradebook made once
+  per worker, not once per submission.
+* A submission already graded with the same content is skipped (``--force`` regrades): when
+  a submission's grades are committed, ``.course-grade.json`` with a digest of the submitted
+  files goes into its autograded folder, last. The submissions to grade lose their marker
+  and their scores (one transaction) before any is handed out, so a run cut short leaves
+  them *not graded*, and the next run grades them.
+* A worker that dies loses only the task it was running: Dask runs it again on another
+  worker (``distributed.scheduler.allowed-failures``), and since workers write nothing, the
+  client records each submission once, whichever worker graded it.
+* Only the client writes the gradebook, one submission at a time.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.grader import canary, steps
-from course.grader.coursedir import Course, default_db_url
+from course.grader import canary, steps, submissions, task
+from course.grader.coursedir import Course, default_db_url, notebook_path
 from course.grader.errors import CanaryFailed, GraderFailure
 from course.grader.gradebook import read_scores
 
@@ -53,6 +55,7 @@ class GradeResult:
     reason: str = ""
     started: float = 0.0  # time.time() when the worker began it
     faults: list[str] = field(default_factory=list)
+    worker: str = ""  # the address of the worker that graded it
 
 
 def find_submissions(root: Path, assignment: str) -> dict[str, Path]:
@@ -82,115 +85,6 @@ def already_graded(root: Path, assignment: str, student: str, digest: str) -> bo
     except (OSError, ValueError):
         return False
     return isinstance(record, dict) and record.get("digest") == digest
-
-
-# ------------------------------------------------------------------------------------------
-# the worker side
-
-_WORKER_STATE: dict = {}
-
-
-def _config(root: str, db_url: str):
-    """The course's configuration, read once per worker and course."""
-    key = (root, db_url)
-    if key not in _WORKER_STATE:
-        import warnings
-
-        from sqlalchemy.exc import SAWarning
-
-        # nbgrader's update_or_create_submission autoflushes a half-built submission and
-        # SQLAlchemy warns about it on every new student; the rows are added right after
-        warnings.filterwarnings("ignore", message="Object of type <Submitted",
-                                category=SAWarning)
-        _WORKER_STATE[key] = Course(Path(root), db_url).grading_config()
-    return _WORKER_STATE[key]
-
-
-def warm_up() -> float:
-    """Import what grading needs (runs once in each new worker); the seconds it took."""
-    started = time.perf_counter()
-    import nbgrader.apps  # noqa: F401
-
-    import course.grader.preprocessors.execute  # noqa: F401
-    return time.perf_counter() - started
-
-
-def grade_submission(root: str, assignment: str, student: str, db_url: str,
-                     digest: str, extra_config: dict | None = None,
-                     run: str = "") -> GradeResult:
-    """Autograde one submission with nbgrader's API (runs inside a Dask worker).
-
-    ``run`` names the grading run. Dask computes a task again when the worker holding its
-    result dies before the client let go of it; a task of the same run that finds the
-    marker this run wrote for the same files returns what the marker says instead of grading
-    the submission a second time."""
-    import copy
-
-    began, started = time.time(), time.perf_counter()
-    marker = _marker(Path(root), assignment, student)
-    if run:
-        try:
-            record = json.loads(marker.read_text())
-        except (OSError, ValueError):
-            record = None
-        if (isinstance(record, dict) and record.get("run") == run
-                and record.get("digest") == digest):
-            return GradeResult(student, "graded", record.get("seconds", 0.0),
-                               faults=list(record.get("faults", [])), started=began)
-    warm_up()
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")  # alembic
-    config = copy.deepcopy(_config(root, db_url))
-    for section, values in (extra_config or {}).items():
-        for key, value in values.items():
-            config[section][key] = value
-    coursedir = CourseDirectory(config=config, root=root)
-    api = NbGraderAPI(coursedir=coursedir, config=config)
-    marker.unlink(missing_ok=True)
-    result = api.autograde(assignment, student, force=True, create=True)
-    seconds = time.perf_counter() - started
-    if not result.get("success"):
-        return GradeResult(student, "failed", seconds, failure_reason(result), started=began)
-    faults = _faults(Path(root), assignment, student)
-    tmp = marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"digest": digest, "run": run, "seconds": round(seconds, 3),
-                               "faults": faults}))
-    os.replace(tmp, marker)  # last: a killed worker leaves no marker behind
-    return GradeResult(student, "graded", seconds, faults=faults, started=began)
-
-
-def failure_reason(result: dict) -> str:
-    """The cause of a failed ``NbGraderAPI.autograde``: the grader failure's own message
-    (:class:`course.grader.errors.GraderFailure`) if its log holds one, else the log's end."""
-    text = "\n".join(str(result.get(k) or "") for k in ("log", "error")).strip()
-    for line in text.splitlines():
-        if GraderFailure.marker in line:
-            return line[line.index(GraderFailure.marker):][:500]
-    # else the innermost exception of the traceback nbgrader logged (nbgrader's own
-    # NbGraderException only says "see the log")
-    import re
-
-    raised = [ln.strip() for ln in text.splitlines()
-              if re.match(r"\s*[\w.]+(Error|Exception|Failure|Exit): ", ln)
-              and "NbGraderException" not in ln]
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    return (raised[-1] if raised else lines[-1] if lines
-            else "nbgrader failed without a message")[:500]
-
-
-def _faults(root: Path, assignment: str, student: str) -> list[str]:
-    import nbformat
-
-    out = []
-    for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
-        nb = nbformat.read(str(path), as_version=4)
-        out += [f"{path.stem}: {f}" for f in nb.metadata.get("course_grading", {}).get(
-            "faults", [])]
-    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -226,28 +120,48 @@ def _start(workers: int, scheduler: str | None):
     return Client(cluster), cluster
 
 
-def run_canary(client, root: Path, assignment: str, extra_config: dict | None, log) -> None:
-    """Grade the canary's witnesses (:mod:`course.grader.canary`) on ``client``'s workers;
-    raise :class:`course.grader.errors.CanaryFailed` if they were not graded as they must be."""
+def _witnesses(root: Path, asg: task.Assignment) -> list[task.Submission]:
+    """The canary's two submissions: the reference solution and the blank release."""
+    import nbformat
+
+    reference = submissions.reference_for(root, asg.name)
+    blank = notebook_path(root / "release", asg.name)
+    name = blank.name
+    return [task.Submission(canary.REFERENCE, {name: nbformat.writes(reference).encode()}),
+            task.Submission(canary.BLANK, {name: blank.read_bytes()})]
+
+
+def run_canary(client, root: Path, asg: task.Assignment, extra_config: dict | None,
+               log) -> None:
+    """Grade the canary's witnesses (:mod:`course.grader.canary`) on ``client``'s workers,
+    with the assignment as the gradebook defines it; their grades go to a scratch gradebook.
+    Raise :class:`course.grader.errors.CanaryFailed` if they were not graded as they must
+    be."""
+    import tempfile
+
+    from nbgrader.api import Gradebook
+
     started = time.perf_counter()
-    scratch = canary.prepare(root, assignment)
-    try:
-        url = default_db_url(scratch)
-        futures = [client.submit(grade_submission, str(scratch), assignment, student, url, "",
-                                 extra_config, pure=False, key=f"canary-{student}")
-                   for student in (canary.REFERENCE, canary.BLANK)]
-        why = {}
-        for future in futures:
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker: the canary did not pass
-                result = GradeResult(future.key.removeprefix("canary-"), "failed",
-                                     reason=_why(exc))
-            if result.status != "graded":
-                why[result.student] = result.reason
-        problem = canary.verdict(read_scores(scratch, assignment), why=why)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    futures = [client.submit(task.grade, asg, witness, extra_config, pure=False,
+                             key=f"canary-{witness.student}-{uuid.uuid4().hex[:8]}")
+               for witness in _witnesses(root, asg)]
+    why, outcomes = {}, []
+    for future, student in zip(futures, (canary.REFERENCE, canary.BLANK), strict=True):
+        try:
+            out = future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker: the canary did not pass
+            out = task.Outcome(student, False, _why(exc))
+        outcomes.append(out)
+        if not out.ok:
+            why[student] = out.reason
+    with tempfile.TemporaryDirectory(prefix="course-canary-") as scratch:
+        url = default_db_url(Path(scratch))
+        task.make_gradebook(url, asg)
+        with Gradebook(url, course_id=asg.course_id) as gb:
+            for out in outcomes:
+                if out.ok:
+                    task.save_grades(gb, asg.name, out)
+        problem = canary.verdict(read_scores(root, asg.name, url), why=why)
     if problem:
         raise CanaryFailed(problem)
     log(f"canary: the reference scored full marks and the blank release zero "
@@ -257,43 +171,71 @@ def run_canary(client, root: Path, assignment: str, extra_config: dict | None, l
 def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | None = None,
           db_url: str | None = None, force: bool = False, progress: bool = True,
           extra_config: dict | None = None, canary: bool = True,
-          log=print) -> list[GradeResult]:
+          log=print, timings: dict | None = None) -> list[GradeResult]:
     """Grade every submission of ``assignment`` in ``root``; return one result each.
 
     A submission is skipped when its marker holds the digest of its files and the
     gradebook (this ``db_url``'s) holds a submission of it: a gradebook that was replaced
     or never saw the grades gets them again. Before any student is graded, the canary
     (``canary=False`` turns it off) grades the reference and the blank release as hidden
-    witnesses; :class:`course.grader.errors.CanaryFailed` stops the run if they fail."""
+    witnesses; :class:`course.grader.errors.CanaryFailed` stops the run if they fail.
+
+    ``timings``, if given, receives the seconds each phase of the run took."""
     root = Path(root).resolve()
-    db_url = Course(root, db_url).db_url
-    submissions = find_submissions(root, assignment)
-    if not submissions:
+    course = Course(root, db_url)
+    task.quiet_gradebook()
+    lap = _Laps(timings)
+    folders = find_submissions(root, assignment)
+    if not folders:
         raise SystemExit(f"no submissions of {assignment} in {root / 'submitted'}")
-    digests = {student: submission_digest(folder) for student, folder in submissions.items()}
-    marked = {s for s, d in digests.items()
-              if not force and already_graded(root, assignment, s, d)}
     cluster = _Cluster(workers, scheduler)
     try:
+        digests = {student: submission_digest(folder) for student, folder in folders.items()}
+        marked = {s for s, d in digests.items()
+                  if not force and already_graded(root, assignment, s, d)}
+        lap("reading the submissions")
         if len(marked) < len(digests):
             cluster.start(warm=True)  # some are to be graded for sure: workers warm up meanwhile
-        in_gradebook = _prepare_gradebook(root, assignment, db_url, log)
+        lap("starting the cluster")
+        in_gradebook = _prepare_gradebook(root, assignment, course.db_url, log)
         todo = {s: d for s, d in digests.items() if s not in marked or s not in in_gradebook}
         results = [GradeResult(s, "skipped") for s in digests if s not in todo]
         lost = len(marked - in_gradebook)
-        log(f"{assignment}: {len(submissions)} submissions, {len(todo)} to grade, "
+        log(f"{assignment}: {len(folders)} submissions, {len(todo)} to grade, "
             f"{len(results)} unchanged since they were graded"
             + (f" ({lost} graded before but missing from this gradebook, graded again)"
                if lost else ""))
         if todo:
             client = cluster.start()
-            if canary:
-                run_canary(client, root, assignment, extra_config, log)
-            results += _grade_all(client, root, assignment, db_url, todo, extra_config,
-                                  progress)
+            with course.gradebook() as gb:
+                asg = task.instructor_data(course, assignment, gb)
+                gb.db.rollback()  # no read transaction held open while the workers grade
+                lap("preparing the gradebook")
+                if canary:
+                    run_canary(client, root, asg, extra_config, log)
+                    lap("the canary")
+                jobs = {s: (folders[s], d) for s, d in todo.items()}
+                results += _grade_all(client, gb, root, asg, jobs, extra_config, progress,
+                                      lap)
+                lap("grading (recording overlapped)")
     finally:
         cluster.close()
+        lap("closing the cluster")
     return sorted(results, key=lambda r: r.student)
+
+
+class _Laps:
+    """Seconds since the previous lap, by name, into ``timings`` (if given)."""
+
+    def __init__(self, timings: dict | None):
+        self.timings, self.last = timings, time.perf_counter()
+
+    def __call__(self, name: str, seconds: float | None = None) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            if seconds is None:
+                seconds, self.last = now - self.last, now
+            self.timings[name] = self.timings.get(name, 0.0) + seconds
 
 
 class _Cluster:
@@ -308,7 +250,7 @@ class _Cluster:
         if self.client is None:
             self.client, self.cluster = _start(self.workers, self.scheduler)
         if warm:
-            self.warming = [self.client.submit(warm_up, pure=False, workers=[w],
+            self.warming = [self.client.submit(task.warm_up, pure=False, workers=[w],
                                                allow_other_workers=False)
                             for w in self.client.scheduler_info()["workers"]]
         return self.client
@@ -321,32 +263,93 @@ class _Cluster:
             self.cluster.close()
 
 
-def _grade_all(client, root: Path, assignment: str, db_url: str, todo: dict,
-               extra_config: dict | None, progress: bool) -> list[GradeResult]:
-    """One task per submission of ``todo`` (``{student: digest}``); their results."""
+def _grade_all(client, gb, root: Path, asg: task.Assignment, jobs: dict,
+               extra_config: dict | None, progress: bool, lap=None) -> list[GradeResult]:
+    """One task per submission of ``jobs`` (``{student: (folder, digest)}``); each outcome
+    recorded as it comes (:func:`_record`); their results.
+
+    First every one of them is marked not graded (its marker removed, its scores emptied in
+    one transaction): a run cut short leaves none of them with a grade it did not earn."""
     from distributed import as_completed
+    from sqlalchemy.exc import SQLAlchemyError
     from tqdm import tqdm
 
-    run = uuid.uuid4().hex
-    futures = {client.submit(grade_submission, str(root), assignment, student, db_url,
-                             digest, extra_config, run, pure=False, key=f"grade-{student}"):
-               student for student, digest in todo.items()}
+    for student in jobs:
+        _marker(root, asg.name, student).unlink(missing_ok=True)
+    try:
+        task.forget(gb, asg.name, jobs)
+        extensions = _extensions(gb, asg.name, jobs)
+    except SQLAlchemyError as exc:
+        why = (f"{GraderFailure.marker}: the gradebook cannot be written, so nobody was "
+               f"graded: {_short(exc)}")
+        return [GradeResult(student, "failed", reason=why) for student in jobs]
+    run = uuid.uuid4().hex[:8]
+    futures = {client.submit(task.grade, asg, task.Submission(
+                   student, task.read_files(folder), extensions.get(student)), extra_config,
+                   pure=False, key=f"grade-{asg.name}-{student}-{run}"): student
+               for student, (folder, _) in jobs.items()}
+    if lap is not None:
+        lap("handing out the tasks")
     results = []
     bar = tqdm(total=len(futures), unit="submission", disable=not progress,
-               file=sys.stderr, desc=f"grading {assignment}")
+               file=sys.stderr, desc=f"grading {asg.name}")
     for future in as_completed(futures):
         student = futures.pop(future)
         try:
-            results.append(future.result())
+            out = future.result()
         except Exception as exc:  # noqa: BLE001 - a lost worker, an unexpected error
-            results.append(GradeResult(student, "failed", reason=_why(exc)))
-        # let go of the result at once: a result held on a worker that dies later is
-        # recomputed by Dask, which would grade that submission again (its marker
-        # removed first) and cut it short when the run ends
-        future.release()
+            out = task.Outcome(student, False, _why(exc))
+        future.release()  # the outcome's files need not stay in the cluster's memory
+        began = time.perf_counter()
+        results.append(_record(gb, root, asg.name, out, jobs[student][1]))
+        if lap is not None:
+            lap("  of which recording results", time.perf_counter() - began)
         bar.update()
     bar.close()
     return results
+
+
+def _extensions(gb, assignment: str, students) -> dict:
+    """The deadline extensions the gradebook grants to ``students``."""
+    return {s.student.id: s.extension for s in gb.assignment_submissions(assignment)
+            if s.student.id in students and s.extension is not None}
+
+
+def _record(gb, root: Path, assignment: str, out: task.Outcome, digest: str) -> GradeResult:
+    """Write an outcome into the course: the autograded files, then the grades in one
+    transaction, then the marker. A failure is recorded as not graded."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    folder = root / "autograded" / out.student / assignment
+    if out.ok:
+        try:
+            task.write_files(folder, out.files)
+            task.save_grades(gb, assignment, out)
+        except (OSError, ValueError, SQLAlchemyError) as exc:
+            out.ok = False
+            out.reason = (f"{GraderFailure.marker}: its grades could not be recorded: "
+                          f"{_short(exc)}")
+        else:
+            marker = _marker(root, assignment, out.student)
+            tmp = marker.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"digest": digest, "seconds": round(out.seconds, 3),
+                                       "faults": out.faults, "worker": out.worker,
+                                       "peak_mb": out.peak_mb}))
+            os.replace(tmp, marker)  # last: a run cut short leaves no marker behind
+            return GradeResult(out.student, "graded", out.seconds, started=out.started,
+                               faults=out.faults, worker=out.worker)
+    shutil.rmtree(folder, ignore_errors=True)  # no graded notebook of a failed grading
+    try:
+        task.forget(gb, assignment, [out.student], create=True)
+    except SQLAlchemyError as exc:
+        out.reason += f" (and the gradebook could not mark it not graded: {_short(exc)})"
+    return GradeResult(out.student, "failed", out.seconds, out.reason, started=out.started,
+                       worker=out.worker)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300] if text else ''}"
 
 
 def _why(exc: Exception) -> str:

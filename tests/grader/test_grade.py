@@ -1,13 +1,14 @@
 """``python -m course.grader grade``: submissions graded in parallel on a Dask LocalCluster.
 
-The same submissions are graded by plain serial ``nbgrader autograde`` (the reference for the
-scores), then by ``course grade`` with two workers into other courses: one with the default
-SQLite gradebook, one with a real PostgreSQL server that the test setup starts. The gradebooks
-must agree cell by cell. A second run grades nothing, since nothing changed. A worker killed
-in the middle of a submission leaves no grade of it behind, and the next run grades it.
+The same submissions, graded by plain serial ``nbgrader autograde`` in the session's run of
+the assignment (``graded`` in conftest.py: the reference for the scores), are graded by
+``course grade`` with two workers into other courses: one with the default SQLite gradebook,
+one with a real PostgreSQL server that the test setup starts. The gradebooks must agree cell
+by cell. A second run grades nothing, since nothing changed. A worker killed in the middle of
+a submission leaves no grade of it behind, and the next run grades it.
 
 These runs pass ``--no-canary``: what they compare is the grading itself, and the canary (which
-adds a scratch course and two witnesses to every run) has tests of its own in
+adds two witnesses to every run) has tests of its own in
 ``test_grader_failures.py``.
 """
 
@@ -22,13 +23,14 @@ import subprocess
 import sys
 import time
 
+import cloudpickle
 import nbformat
 import postgres
 import psutil
 import pytest
-from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path
+from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path, serial_class
 
-from course.grader import gradebook, steps, submissions
+from course.grader import gradebook, steps, submissions, task
 from course.grader import parallel as grade
 from course.grader.coursedir import Course
 from course.grader.sandbox import bwrap
@@ -45,17 +47,11 @@ def _course(dest, students):
 
 
 @pytest.fixture(scope="module")
-def serial(tmp_path_factory):
-    """The students' notebooks and the scores plain ``nbgrader autograde`` gives them."""
-    root = steps.scratch_course(ROOT, ASSIGNMENT, tmp_path_factory.mktemp("serial"))
-    reference = submissions.reference_for(root, ASSIGNMENT)
-    release = submissions.read(notebook_path(root / "release", ASSIGNMENT))
-    students = {"reference": reference, "blank": release}
-    for mistake in MISTAKES[ASSIGNMENT][:3]:
-        students[mistake.student] = submissions.apply_mistake(reference, mistake)
-    submissions.submit(root, ASSIGNMENT, students)
-    steps.nbgrader(["autograde", ASSIGNMENT, "--force"], root)
-    return students, gradebook.read_scores(root, ASSIGNMENT)
+def serial(graded):
+    """Five students' notebooks and the scores plain serial ``nbgrader autograde`` gave them,
+    taken from the session's autograde run of the assignment (``graded``)."""
+    students = ["reference", "blank", *(m.student for m in MISTAKES[ASSIGNMENT][:3])]
+    return serial_class(graded[ASSIGNMENT], students)
 
 
 @pytest.fixture(scope="module")
@@ -119,22 +115,29 @@ def test_a_rerun_grades_nothing_new_unless_changed_or_missing_from_the_gradebook
     assert gradebook.read_scores(root, ASSIGNMENT, other) == gradebook.read_scores(root, ASSIGNMENT)
 
 
-def test_a_task_computed_again_in_the_same_run_does_not_grade_twice(parallel):
-    """Dask computes a finished task again when the worker holding its result dies before
-    the client let go of it; that second computation must not grade the submission again
-    (it would remove its marker and be cut short when the run ends)."""
+def test_a_task_carries_what_grading_needs_and_no_path_into_the_course(parallel):
+    """A worker may be on another machine: the task holds the submission's bytes (not what a
+    link in it points to), the hidden tests (from the gradebook) and the configuration, and
+    names no path of the course folder.
+    Since a worker writes nothing of the course, a task Dask computes twice (its worker lost
+    after it finished) can never record a grade twice: only the client records."""
     root, _ = parallel
-    marker = grade._marker(root, ASSIGNMENT, "reference")
-    record = json.loads(marker.read_text())
-    assert len(record["run"]) == 32, record
-    graded = notebook_path(root / "autograded" / "reference", ASSIGNMENT)
-    before = (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns)
-    db_url = f"sqlite:///{root / 'unused.db'}"  # any write would land here: none must
-    again = grade.grade_submission(str(root), ASSIGNMENT, "reference", db_url,
-                                   record["digest"], None, record["run"])
-    assert (again.status, again.faults) == ("graded", record["faults"])
-    assert (marker.stat().st_mtime_ns, graded.stat().st_mtime_ns) == before
-    assert not (root / "unused.db").exists()
+    course = Course.at(root)
+    with course.gradebook() as gb:
+        asg = task.instructor_data(course, ASSIGNMENT, gb)
+    folder = root / "submitted" / "reference" / ASSIGNMENT
+    (folder / "peek.py").symlink_to(root / "nbgrader_config.py")  # a link carries nothing
+    sub = task.Submission("reference", task.read_files(folder))
+    assert "peek.py" not in sub.files
+    payload = cloudpickle.dumps((asg, sub))
+    assert str(root).encode() not in payload and str(root.name).encode() not in payload
+    assert sub.files[f"{ASSIGNMENT}.ipynb"] == notebook_path(folder.parent, ASSIGNMENT).read_bytes()
+    source = submissions.read(notebook_path(root / "source", ASSIGNMENT))
+    hidden = [c.source for c in source.cells if "_hidden_test" in c.source]
+    carried = {c["source"] for nb in asg.definition["notebooks"] for c in nb["source_cells"]}
+    assert hidden and all(h in carried for h in hidden)
+    assert asg.config.Autograde.exporter_class == "course.grader.faults.GradingExporter"
+    assert "root" not in asg.config.CourseDirectory and "db_url" not in asg.config.CourseDirectory
 
 
 HOLD = 97  # seconds the slow submission's helper process sleeps (under the 120 s cell limit)

@@ -27,16 +27,23 @@ def add_parser(sub) -> None:
                              "grading, 300 for similarity)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="grading: rounds of runs, the best of which counts (default: 2)")
-    parser.add_argument("--assignment", default="06-backprop",
-                        help="grading, similarity, misconceptions: the assignment "
-                             "(default: 06-backprop)")
+    parser.add_argument("--assignment", default=None,
+                        help="grading, similarity, misconceptions: the assignment (default: "
+                             "06-backprop, or the "
+                             "first assignment with --class-size)")
+    parser.add_argument("--class-size", type=int, default=0, metavar="N",
+                        help="grading: instead, grade a class of N submissions with 1 and with "
+                             "2 workers and print submissions per second (e.g. 300)")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="the course folder holding source/ (default: .)")
 
 
 def run(args) -> int:
     from course.grader import bench as bench_mod
+    from course.grader.coursedir import Course
 
     students = args.students or {"grading": 16, "similarity": 300}.get(args.target, 4)
-    return bench_mod.run(args.target, args.root, args.frames, students, args.assignment,
-                         args.rounds)
+    assignment = args.assignment or (Course.at(args.root).assignments[0] if args.class_size
+                                     else "06-backprop")
+    return bench_mod.run(args.target, args.root, args.frames, students, assignment,
+                         args.rounds, args.class_size)

@@ -24,6 +24,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--no-canary", action="store_true",
                         help="skip the canary (the reference and the blank release graded "
                              "first as hidden witnesses, which must score full marks and zero)")
+    parser.add_argument("--timings", action="store_true",
+                        help="print the seconds each phase took (cluster start, gradebook, "
+                             "canary, grading, recording the results)")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
                         help="the course folder holding nbgrader_config.py (default: .)")
 
@@ -32,13 +35,17 @@ def run(args) -> int:
     from course.grader import parallel as grade_mod
     from course.grader.errors import CanaryFailed
 
+    timings: dict | None = {} if args.timings else None
     try:
         results = grade_mod.grade(args.root, args.assignment, workers=args.workers,
                                   scheduler=args.scheduler, db_url=args.db_url,
                                   force=args.force, progress=not args.no_progress,
-                                  canary=not args.no_canary)
+                                  canary=not args.no_canary, timings=timings)
     except CanaryFailed as exc:
         print(f"python -m course.grader grade: {exc}", file=sys.stderr)
         return 1
     print(grade_mod.summary(results))
+    if timings is not None:
+        print("timings: " + ", ".join(f"{name} {seconds:.2f} s"
+                                      for name, seconds in timings.items()))
     return 1 if any(r.status == "failed" for r in results) else 0

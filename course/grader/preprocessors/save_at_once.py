@@ -9,10 +9,12 @@ gradebook holds either all of the new scores or none of them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import SaveAutoGrades
 
-__all__ = ["SaveAutoGradesAtOnce"]
+__all__ = ["SaveAutoGradesAtOnce", "one_transaction"]
 
 
 class _OneTransaction:
@@ -28,6 +30,23 @@ class _OneTransaction:
         return getattr(self._session, name)
 
 
+@contextmanager
+def one_transaction(gb):
+    """Within it, nbgrader's ``Gradebook`` methods that commit only flush; the block's
+    changes are committed together at its end, or rolled back if it raises."""
+    session = gb.db
+    gb.db = _OneTransaction(session)
+    try:
+        yield gb
+        gb.db = session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        gb.db = session
+
+
 class SaveAutoGradesAtOnce(SaveAutoGrades):
     """nbgrader's ``SaveAutoGrades``, committing all of a notebook's grades in one transaction."""
 
@@ -37,16 +56,7 @@ class SaveAutoGradesAtOnce(SaveAutoGrades):
         self.student_id = resources["nbgrader"]["student"]
         self.db_url = resources["nbgrader"]["db_url"]
         self.gradebook = Gradebook(self.db_url)
-        with self.gradebook:
-            session = self.gradebook.db
-            self.gradebook.db = _OneTransaction(session)
-            try:
-                # nbgrader's per-cell _add_score/_add_comment, committing nothing yet
-                nb, resources = super(SaveAutoGrades, self).preprocess(nb, resources)
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                self.gradebook.db = session
-            session.commit()
+        with self.gradebook, one_transaction(self.gradebook):
+            # nbgrader's per-cell _add_score/_add_comment, committing nothing yet
+            nb, resources = super(SaveAutoGrades, self).preprocess(nb, resources)
         return nb, resources
