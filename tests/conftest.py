@@ -114,6 +114,7 @@ def graded(tmp_path_factory) -> _Runs:
 
 HEAVY = {  # seconds a group takes on this machine, roughly: the order, not a limit
     "tests/e2e/test_browser.py": 450, "tests/grader/test_grade.py": 400,
+    "tests/grader/test_cluster.py": 200, "tests/grader/test_export.py": 60,
     "tests/grader/test_sandbox.py": 300, "tests/grader/test_grader_failures.py": 250,
     "tests/e2e/test_demo_and_tools.py": 120, "tests/e2e/test_exchange.py": 80,
     "tests/student/test_student_distribution.py": 60, "tests/grader/test_unsandboxed.py": 40,
@@ -137,11 +138,13 @@ def _group(item) -> str:
     return module if item.cls is None else f"{module}::{item.cls.__name__}"
 
 
-def _weight(group: str) -> float:
+def _weight(group: str, modules: set[str]) -> float:
+    """Rough seconds of a group: its graded run, if any, and its heavy modules."""
+    own = sum(HEAVY.get(m, 0) for m in modules)
     if group.startswith("graded-"):
         a = group.removeprefix("graded-")
-        return SECONDS_PER_SUBMISSION * (2 + len(MISTAKES[a]) + len(VARIANTS[a]))
-    return HEAVY.get(group.split("::")[0], 0)
+        return own + SECONDS_PER_SUBMISSION * (2 + len(MISTAKES[a]) + len(VARIANTS[a]))
+    return own
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -152,7 +155,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
     # a stable sort: within a group, and among light groups, the collection order stays
     order = {g: i for i, g in enumerate(dict.fromkeys(groups.values()))}
-    items.sort(key=lambda item: (-_weight(groups[id(item)]), order[groups[id(item)]]))
+    modules: dict[str, set[str]] = {}
+    for item in items:
+        modules.setdefault(groups[id(item)], set()).add(item.nodeid.split("::")[0])
+    weight = {g: _weight(g, modules[g]) for g in order}
+    items.sort(key=lambda item: (-weight[groups[id(item)]], order[groups[id(item)]]))
 
 
 @pytest.hookimpl(trylast=True)

@@ -33,7 +33,7 @@ import nbformat
 import postgres
 import psutil
 import pytest
-from conftest import ASSIGNMENTS, MISTAKES, ROOT, notebook_path, serial_class
+from conftest import ASSIGNMENTS, MISTAKES, ROOT, graded_group, notebook_path, serial_class
 
 from course.grader import gradebook, steps, submissions
 from course.grader import parallel as grade
@@ -47,6 +47,8 @@ pytestmark = [
     pytest.mark.skipif(postgres.unavailable() is not None, reason=str(postgres.unavailable())),
     pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
                        reason="the workers' own mount namespaces need root and unshare"),
+    # the expected scores come from graded[ASSIGNMENT]: on the worker that grades it anyway
+    pytest.mark.xdist_group(graded_group(ASSIGNMENT)),
 ]
 
 # In the worker's namespace: an empty read-only file system over each folder to hide, and
