@@ -161,9 +161,15 @@ def _accept_kernel_dialog(page) -> None:
     On a loaded machine a kernel can take long enough to start that JupyterLab asks which
     kernel to start; the modal dialog then takes every click meant for the notebook."""
     dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-    if dialog.count() and dialog.first.is_visible():
+    for _ in range(6):  # JupyterLab may ask again (one dialog per session it starts)
+        if not (dialog.count() and dialog.first.is_visible()):
+            return
         dialog.first.locator(".jp-Dialog-button.jp-mod-accept").click()
-        dialog.first.wait_for(state="detached", timeout=30_000)
+        page.wait_for_timeout(1000)
+        deadline = time.monotonic() + 10
+        while dialog.count() and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+    assert not dialog.count(), "JupyterLab kept asking which kernel to start"
 
 
 def _menu(page, menu: str, item: str) -> None:

@@ -178,7 +178,10 @@ def test_a_worker_killed_mid_run_leaves_no_grade_and_the_next_run_grades_it(seri
     hold.write_text("")
     # Dask retries a task whose worker died (distributed.scheduler.allowed-failures, 3 by
     # default), which would grade it again within this run; 0 shows the failure instead
-    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0")
+    # and a worker is handed one task at a time (worker-saturation 1.0; by default 2 with one
+    # thread): no other submission waits behind "slow" on the worker the test kills
+    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0",
+               DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0")
     proc = subprocess.Popen(GRADE, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     # Dask may queue another submission on the slow one's worker: wait until the other two are
