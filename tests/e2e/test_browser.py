@@ -82,7 +82,8 @@ def lab(tmp_path_factory):
     cmd = [str(bindir / "jupyter-lab"), "--no-browser", f"--port={port}",
            "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-           f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('lab-workspaces')}"]
+           f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('lab-workspaces')}",
+           "--LabApp.expose_app_in_browser=True"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = root.parent / "jupyterlab.log"
@@ -155,21 +156,48 @@ def _wait_all_executed(page, timeout: float = 180, stalled: float = 30) -> None:
                          f"again): prompts {prompts}")
 
 
-def _accept_kernel_dialog(page) -> None:
-    """Answer JupyterLab's "Select Kernel" dialog with its default (Python 3) if it is open.
+# True once the notebook in front has a kernel that JupyterLab's page is connected to and that
+# is idle: a Run All asked before that can be dropped or answered with "Select Kernel" dialogs
+# (one per cell).  ``window.jupyterapp`` is there because the server runs with
+# ``--LabApp.expose_app_in_browser``.
+KERNEL_READY = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const session = panel && panel.sessionContext && panel.sessionContext.session;
+    const kernel = session && session.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+
+
+def _kernel_ready(page) -> bool:
+    return bool(page.evaluate(KERNEL_READY))
+
+
+def _wait_kernel_ready(page, timeout: float = 120) -> None:
+    """Wait until the notebook's kernel is connected and idle, answering "Select Kernel"."""
+    deadline = time.monotonic() + timeout
+    while not _kernel_ready(page):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the notebook's kernel was not connected and idle within "
+                                 f"{timeout:.0f} s")
+        _accept_kernel_dialog(page)
+        page.wait_for_timeout(250)
+
+
+def _accept_kernel_dialog(page, timeout: float = 120) -> None:
+    """Answer every "Select Kernel" dialog JupyterLab shows.
 
     On a loaded machine a kernel can take long enough to start that JupyterLab asks which
-    kernel to start; the modal dialog then takes every click meant for the notebook."""
+    kernel to start, and a Run All asked meanwhile queues one dialog per cell; a modal dialog
+    takes every click meant for the notebook. While the page has no kernel the default
+    (Python 3) is accepted; once it has one, the dialog is cancelled, which keeps that kernel
+    (accepting would start yet another)."""
     dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-    for _ in range(6):  # JupyterLab may ask again (one dialog per session it starts)
-        if not (dialog.count() and dialog.first.is_visible()):
-            return
-        dialog.first.locator(".jp-Dialog-button.jp-mod-accept").click()
-        page.wait_for_timeout(1000)
-        deadline = time.monotonic() + 10
-        while dialog.count() and time.monotonic() < deadline:
-            page.wait_for_timeout(250)
-    assert not dialog.count(), "JupyterLab kept asking which kernel to start"
+    deadline = time.monotonic() + timeout
+    while dialog.count() and dialog.first.is_visible():
+        assert time.monotonic() < deadline, "JupyterLab kept asking which kernel to start"
+        button = ".jp-mod-reject" if _kernel_ready(page) else ".jp-mod-accept"
+        dialog.first.locator(f".jp-Dialog-button{button}").click()
+        page.wait_for_timeout(500)
 
 
 def _menu(page, menu: str, item: str) -> None:
@@ -254,8 +282,7 @@ def test_notebook_runs_and_its_widget_redraws_in_jupyterlab(lab, browser, assign
     try:
         page.goto(lab.notebook_url(f"{assignment}/{assignment}.ipynb"))
         page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                               timeout=90_000)
+        _wait_kernel_ready(page)
         _run_all(page)
         _wait_all_executed(page)
         assert page.locator(".jp-CodeCell").count() == n_code
@@ -348,8 +375,7 @@ def _open_and_run(lab, browser, relpath: str):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(lab.notebook_url(relpath))
     page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=90_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                           timeout=90_000)
+    _wait_kernel_ready(page)
     for attempt in range(2):
         _run_all(page)
         try:
