@@ -9,10 +9,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from pathlib import Path
 
-__all__ = ["COMMANDS", "main"]
+__all__ = ["COMMANDS", "add_db_url", "add_root", "main"]
 
 COMMANDS = ("demo", "grade", "report", "similarity", "export", "doctor", "bench")
+
+
+def add_root(parser: argparse.ArgumentParser, holding: str = "nbgrader_config.py") -> None:
+    """``--root``: the course folder (default: the working directory)."""
+    parser.add_argument("--root", type=Path, default=Path.cwd(),
+                        help=f"the course folder holding {holding} (default: .)")
+
+
+def add_db_url(parser: argparse.ArgumentParser, default: str = "the course's") -> None:
+    """``--db-url``: nbgrader's database URL."""
+    parser.add_argument("--db-url", help=f"nbgrader's database URL (default: {default})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from course.grader.cli import add_root
 
 
 def add_parser(sub) -> None:
@@ -34,8 +34,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--class-size", type=int, default=0, metavar="N",
                         help="grading: instead, grade a class of N submissions with 1 and with "
                              "2 workers and print submissions per second (e.g. 300)")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the course folder holding source/ (default: .)")
+    add_root(parser, "source/")
 
 
 def run(args) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from course.grader.cli import add_root
 
 
 def add_parser(sub) -> None:
@@ -12,8 +12,7 @@ def add_parser(sub) -> None:
                     "(reference, typical mistakes, blank) for every assignment, autograde them "
                     "with nbgrader, write feedback and a grades CSV, and print a table.")
     parser.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the course folder holding nbgrader_config.py (default: .)")
+    add_root(parser)
 
 
 def run(args) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from course.grader.cli import add_db_url, add_root
 
 
 def add_parser(sub) -> None:
@@ -14,9 +14,8 @@ def add_parser(sub) -> None:
                     "of those named): the reference must score full marks and the blank "
                     "release zero. Prints the sandbox's bounds. Exits 1 if a check failed.")
     parser.add_argument("assignments", nargs="*", help="only these canaries (default: all)")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the course folder holding nbgrader_config.py (default: .)")
-    parser.add_argument("--db-url", help="nbgrader's database URL (default: the course's)")
+    add_root(parser)
+    add_db_url(parser)
 
 
 def run(args) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from course.grader.cli import add_db_url, add_root
+
 
 def add_parser(sub) -> None:
     parser = sub.add_parser(
@@ -33,9 +35,8 @@ def add_parser(sub) -> None:
                              "assignment means every exported one")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write the file here (default: to stdout)")
-    parser.add_argument("--db-url", help="nbgrader's database URL (default: the course's)")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the course folder holding nbgrader_config.py (default: .)")
+    add_db_url(parser)
+    add_root(parser)
 
 
 def run(args) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+
+from course.grader.cli import add_db_url, add_root
 
 
 def add_parser(sub) -> None:
@@ -18,7 +19,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--workers", type=int, default=2,
                         help="worker processes of the local cluster (default: 2)")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler to use instead")
-    parser.add_argument("--db-url", help="nbgrader's database URL (default: gradebook.db, SQLite)")
+    add_db_url(parser, "gradebook.db, SQLite")
     parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--no-canary", action="store_true",
@@ -27,8 +28,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--timings", action="store_true",
                         help="print the seconds each phase took (cluster start, gradebook, "
                              "canary, grading, recording the results)")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the course folder holding nbgrader_config.py (default: .)")
+    add_root(parser)
 
 
 def run(args) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from course.grader.cli import add_db_url, add_root
+
 
 def add_parser(sub) -> None:
     parser = sub.add_parser(
@@ -16,9 +18,8 @@ def add_parser(sub) -> None:
                     "students. Prints the page's path. Exits 2 if the gradebook has no such "
                     "assignment or no submission of it.")
     parser.add_argument("assignment")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the course folder holding nbgrader_config.py (default: .)")
-    parser.add_argument("--db-url", help="nbgrader's database URL (default: the course's)")
+    add_root(parser)
+    add_db_url(parser)
     parser.add_argument("--out", type=Path,
                         help="folder to write to (default: ROOT/reports/ASSIGNMENT/)")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+
+from course.grader.cli import add_root
 
 
 def add_parser(sub) -> None:
@@ -22,9 +23,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                         help="least similarity listed, 0 to 1: the share of the two answers' "
                              f"counted fragments they hold both (default: {DEFAULT_THRESHOLD})")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="the course folder holding source/, release/, submitted/ "
-                             "(default: .)")
+    add_root(parser, "source/, release/, submitted/")
 
 
 def run(args) -> int:
