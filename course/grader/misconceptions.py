@@ -8,7 +8,11 @@ How. While the hidden tests of exercise ``f`` run, the judge
 (:class:`course.grader.judge.session.Calls`) shows :class:`Watch` every call of the student's
 ``f``: the arguments as they went in, what came back (a value, or the name of the exception)
 and the arguments as the call left them (in-place changes), plus the stand-ins the test had
-swapped in and numpy's error state. It keeps the first and the last :data:`KEPT_CALLS` calls
+swapped in and numpy's error state. The arguments are copied as the kernel receives them (one
+cloudpickle round trip), so a loss that reads ``W`` through a closure still reads the ``W``
+passed beside it. It also keeps where the student's ``f`` was defined (the notebook, or a
+module it was imported from: the course's own helper under the exercise's name).
+It keeps the first and the last :data:`KEPT_CALLS` calls
 of each exercise (arguments and result of at most :data:`MAX_CALL_BYTES` of arrays each, so
 that the grader's memory stays bounded whatever the student returns; a call that takes
 one of the student's functions as argument is not kept: it could only be replayed in the
@@ -28,7 +32,10 @@ A mistake **matches** when, on every observation, it does what the student's cod
 of the same kind and close, the same type of exception, the same categories of warnings (an
 overflow that still gives the right limit is a mistake too), everything else equal), and on at
 least one observation it does something else than the reference (else the observations do
-not tell it from a correct answer). A mistake that draws from numpy's global random state
+not tell it from a correct answer). Numbers are compared with a tolerance; only when that
+names nothing are they compared bit for bit, which names a mistake that differs from the
+reference by rounding alone (the same code on the same numpy gives the same bits).
+A mistake that draws from numpy's global random state
 instead of the ``rng`` it is given cannot be replayed number for number (the student's
 kernel has its own global state): code that may draw is replayed under two seeds, and what
 changes between them is compared by shape and kind only (:class:`Loose`); such a loose match
@@ -54,10 +61,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import copy
 import io
 import numbers
+import pickle
 import time
+import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,28 +119,31 @@ def _kind(value) -> str:
     return "i" if kind == "u" else kind
 
 
-def _close(a, b) -> bool:
+def _close(a, b, exact: bool) -> bool:
     try:
+        if exact:
+            return bool(np.array_equal(a, b, equal_nan=True))
         return bool(np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True))
     except (TypeError, ValueError):
         return bool(np.array_equal(a, b))
 
 
-def _same_array(a, b) -> bool:
+def _same_array(a, b, exact: bool) -> bool:
     return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-            and _kind(a) == _kind(b) and _close(a, b))
+            and _kind(a) == _kind(b) and _close(a, b, exact))
 
 
-def _same_number(a, b) -> bool:
+def _same_number(a, b, exact: bool) -> bool:
     return (isinstance(a, numbers.Number) and isinstance(b, numbers.Number)
-            and _kind(a) == _kind(b) and _close(a, b))
+            and _kind(a) == _kind(b) and _close(a, b, exact))
 
 
-def _same_items(a, b) -> bool:
+def _same_items(a, b, exact: bool) -> bool:
     if isinstance(a, dict):
         return (isinstance(b, dict) and set(a) == set(b)
-                and all(same(a[k], b[k]) for k in a))
-    return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+                and all(same(a[k], b[k], exact) for k in a))
+    return (type(a) is type(b) and len(a) == len(b)
+            and all(same(x, y, exact) for x, y in zip(a, b)))
 
 
 class Loose:
@@ -180,25 +191,28 @@ def _has_loose(value, depth: int = 0) -> bool:
     return isinstance(value, (list, tuple)) and any(_has_loose(v, depth + 1) for v in value)
 
 
-def same(a, b) -> bool:
+def same(a, b, exact: bool = False) -> bool:
     """Do two results mean the same: arrays of one shape and kind of number (booleans,
-    integers, floats) that are ``allclose``, numbers of one kind and close, containers of
-    the same type with the same items, generators in the same state, else ``==``
-    (a :class:`Loose` part: the same structure only)."""
+    integers, floats) that are ``allclose`` (with ``exact``, equal bit for bit), numbers of
+    one kind and close (or equal), containers of the same type with the same items,
+    generators in the same state, functions with the same code, else ``==`` (a
+    :class:`Loose` part: the same structure only)."""
     if isinstance(a, Loose) or isinstance(b, Loose):
         return _like(a.example if isinstance(a, Loose) else a,
                      b.example if isinstance(b, Loose) else b)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return _same_array(a, b)
+        return _same_array(a, b, exact)
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
         return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) \
             and bool(a) == bool(b)
     if isinstance(a, numbers.Number) or isinstance(b, numbers.Number):
-        return _same_number(a, b)
+        return _same_number(a, b, exact)
     if isinstance(a, (list, tuple, dict)):
-        return _same_items(a, b)
+        return _same_items(a, b, exact)
     if isinstance(a, np.random.Generator):
         return isinstance(b, np.random.Generator) and same(_state(a), _state(b))
+    if isinstance(a, types.FunctionType):  # a test's function, copied with its arguments
+        return isinstance(b, types.FunctionType) and a.__code__ == b.__code__
     try:
         return type(a) is type(b) and bool(a == b)
     except Exception:  # noqa: BLE001 - an == that raises or is ambiguous: not the same
@@ -209,13 +223,15 @@ def _state(rng: np.random.Generator):
     return rng.bit_generator.state
 
 
-def same_outcome(a: Outcome, b: Outcome) -> bool:
-    """The same kind of ending, the same value (or exception type), the same arguments."""
+def same_outcome(a: Outcome, b: Outcome, exact: bool = False) -> bool:
+    """The same kind of ending, the same value (or exception type), the same arguments
+    (with ``exact``, numbers equal bit for bit)."""
     if a.kind != b.kind:
         return False
     if a.kind == "error" and a.value != b.value or a.warned != b.warned:
         return False
-    return (a.kind == "error" or same(a.value, b.value)) and same(a.after, b.after)
+    return ((a.kind == "error" or same(a.value, b.value, exact))
+            and same(a.after, b.after, exact))
 
 
 # warnings that say something of the libraries, not of the code: not behaviour
@@ -251,10 +267,19 @@ def _copyable_bytes(value, depth: int = 0) -> int | None:
 
 
 def _snapshot(value):
-    """A deep copy of trusted data (the hidden test's arguments), or None if it cannot be."""
+    """A copy of trusted data (the hidden test's arguments) as the student's kernel receives
+    it, or None if it cannot be copied.
+
+    The judge sends a call's arguments in one cloudpickle, so a function among them keeps
+    reading the very arrays sent beside it: ``numerical_gradient(loss, W)`` whose ``loss``
+    reads ``W`` through a closure sees the entries the student's code nudges. One round trip
+    through cloudpickle keeps that sharing (``copy.deepcopy`` copies the arrays but leaves a
+    function as it is, still reading the test's own ``W``)."""
+    import cloudpickle
+
     try:
-        return copy.deepcopy(value)
-    except Exception:  # noqa: BLE001 - an argument deepcopy cannot copy: not kept
+        return pickle.loads(cloudpickle.dumps(value))  # noqa: S301 - the grader's own bytes
+    except Exception:  # noqa: BLE001 - an argument cloudpickle cannot copy: not kept
         return None
 
 
@@ -271,6 +296,7 @@ class Watch:
         self.last: dict[str, collections.deque] = collections.defaultdict(
             lambda: collections.deque(maxlen=KEPT_CALLS))
         self.values: dict[str, object] = {}
+        self.identities: dict[str, str] = {}  # where the exercise's function comes from
         self.cells: dict[str, Outcome] = {}  # how each solution cell ran in the kernel
         self.calls = collections.Counter()  # calls seen per exercise, kept or not
         self.cpu = 0.0  # CPU seconds spent keeping calls (process time)
@@ -316,6 +342,13 @@ class Watch:
         if name == self.exercise:
             self.values[name] = _snapshot(value)
 
+    def function(self, name: str, info: dict) -> None:
+        """The hidden test of the exercise read the student's function ``name``; ``info`` is
+        the kernel's description of it. Where it was defined is behaviour too: the course's
+        own helper handed in under the exercise's name computes the right numbers."""
+        if name == self.exercise:
+            self.identities[name] = identity(info.get("module"), info.get("name"))
+
     def cell(self, function: str, error: str | None) -> None:
         """How the student's solution cell of ``function`` ran: ``error`` is the name of the
         exception it raised, or None."""
@@ -323,6 +356,23 @@ class Watch:
 
     def probes(self, function: str) -> list[Probe]:
         return [*self.first.get(function, []), *self.last.get(function, [])]
+
+
+OWN = "defined in the notebook"
+
+
+def identity(module, name) -> str:
+    """Where a function comes from: :data:`OWN`, or the module and name it was imported from
+    (``module`` is ``"__main__"`` for a function the notebook defines)."""
+    return OWN if module == "__main__" else f"{module}.{name}"
+
+
+def _identity_in(ns: dict, name: str) -> str:
+    """:func:`identity` of ``ns[name]``, a candidate run in a replay namespace (whose own
+    functions have that namespace's ``__name__`` as their module)."""
+    module = getattr(ns[name], "__module__", None)
+    return identity("__main__" if module == ns.get("__name__") else module,
+                    getattr(ns[name], "__name__", type(ns[name]).__name__))
 
 
 # -- the instructor's side -----------------------------------------------------------------
@@ -442,7 +492,7 @@ class Catalogue:
         fn = ns.get(probe.name)
         if not callable(fn):
             return Outcome("error", "NameError" if cell.kind == "ok" else cell.value)
-        args, kwargs = copy.deepcopy((probe.args, probe.kwargs))
+        args, kwargs = _snapshot((probe.args, probe.kwargs))
         with _quiet() as caught, np.errstate(**probe.errstate):
             try:
                 result = fn(*args, **kwargs)
@@ -458,6 +508,8 @@ class Catalogue:
             found.append(("cell", watch.cells[function]))
         if function in watch.values:
             found.append(("value", Outcome("ok", watch.values[function])))
+        if function in watch.identities:
+            found.append(("identity", Outcome("ok", watch.identities[function])))
         found += [(p, p.student) for p in watch.probes(function) if p.student is not None]
         return found
 
@@ -467,41 +519,59 @@ class Catalogue:
         ns, cell = self.namespace(function, mistake, {})
         if observation == "cell" or cell.kind == "error":
             return cell
-        return Outcome("ok", ns.get(function)) if function in ns else Outcome("error",
-                                                                              "NameError")
+        if function not in ns:
+            return Outcome("error", "NameError")
+        if observation == "identity":
+            return Outcome("ok", _identity_in(ns, function))
+        return Outcome("ok", ns[function])
 
     def recognise(self, function: str, watch: Watch, deadline: float) -> Verdict:
         """The verdict on a failing ``function`` from what ``watch`` saw (replays stop at
-        ``deadline``, a ``time.monotonic()``: then it is unrecognised)."""
+        ``deadline``, a ``time.monotonic()``: then it is unrecognised).
+
+        Numbers are compared with a tolerance first. Only if that names nothing are they
+        compared bit for bit: a mistake that differs from the reference by rounding alone
+        (an unsymmetrised Hessian, an entry restored by adding ``h`` back) is then named if
+        the student's numbers are exactly the mistake's, which the same code on the same
+        numpy gives, and not exactly the reference's."""
         seen = self._observations(function, watch)
         verdict = Verdict(function, UNRECOGNISED, calls=watch.calls[function],
                           replayed=sum(isinstance(o, Probe) for o, _ in seen))
         if function not in self.cells or not seen:
             return verdict
         reference = [self._outcome(function, None, o) for o, _ in seen]
-        if all(same_outcome(s, r) for (_, s), r in zip(seen, reference)):
-            return verdict  # the reference does the same on everything the grader saw
-        matches = {}
-        for mistake in self.mistakes.get(function, []):
-            if time.monotonic() > deadline:
-                return Verdict(function, UNRECOGNISED, calls=verdict.calls,
-                               replayed=verdict.replayed)
-            matches[mistake.name] = self._matches(function, mistake, seen, reference)
-        best = max(matches.values(), default=0)
-        verdict.mistakes = [name for name, level in matches.items() if level and level == best]
-        verdict.status = RECOGNISED if verdict.mistakes else UNRECOGNISED
+        outcomes: dict[tuple, Outcome] = {}  # (mistake, observation) -> replayed, both tiers
+        for exact in (False, True):
+            if all(same_outcome(s, r, exact) for (_, s), r in zip(seen, reference)):
+                continue  # the reference does the same on everything the grader saw
+            matches = {}
+            for mistake in self.mistakes.get(function, []):
+                if time.monotonic() > deadline:
+                    return Verdict(function, UNRECOGNISED, calls=verdict.calls,
+                                   replayed=verdict.replayed)
+                matches[mistake.name] = self._matches(function, mistake, seen, reference,
+                                                      exact, outcomes)
+            best = max(matches.values(), default=0)
+            verdict.mistakes = [name for name, level in matches.items() if level and level == best]
+            if verdict.mistakes:
+                verdict.status = RECOGNISED
+                break
         return verdict
 
-    def _matches(self, function, mistake, seen, reference) -> int:
+    def _matches(self, function, mistake, seen, reference, exact: bool, outcomes: dict) -> int:
         """0: ``mistake`` does not match; 1: it matches where only the structure of what it
         drew from ``np.random`` could be compared; 2: it matches value for value (preferred:
-        a loose match is named only when no exact one is found)."""
+        a loose match is named only when no exact one is found). ``outcomes`` keeps the
+        replays, so that the bit-for-bit tier replays nothing twice."""
         differs, loose = False, False
-        for (observation, student), ref in zip(seen, reference):
-            outcome = self._outcome(function, mistake, observation)
-            if not same_outcome(outcome, student):
+        for index, ((observation, student), ref) in enumerate(zip(seen, reference)):
+            key = (mistake.name, index)
+            if key not in outcomes:
+                outcomes[key] = self._outcome(function, mistake, observation)
+            outcome = outcomes[key]
+            if not same_outcome(outcome, student, exact):
                 return 0
-            differs = differs or not same_outcome(outcome, ref)
+            differs = differs or not same_outcome(outcome, ref, exact)
             loose = loose or _has_loose([outcome.value, outcome.after])
         return 0 if not differs else 1 if loose else 2
 

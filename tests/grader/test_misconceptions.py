@@ -138,3 +138,71 @@ def test_an_overflow_warning_is_behaviour():
     assert seen(["RuntimeWarning"]).mistakes == ["overflow"]
     assert seen(["RuntimeWarning", "DeprecationWarning"]).mistakes == ["overflow"]
     assert seen([]).status == mc.UNRECOGNISED  # as the reference: it failed elsewhere
+
+
+@pytest.fixture(scope="module")
+def gradients() -> mc.Catalogue:
+    """04's catalogue: numerical gradients, relative errors, Hessians."""
+    found = mc.catalogue_for(ROOT / "source", "04-gradient-descent", "04-gradient-descent")
+    assert found is not None
+    return found
+
+
+def _mistake(catalogue, name: str):
+    return next(m for ms in catalogue.mistakes.values() for m in ms if m.name == name)
+
+
+def test_a_loss_that_reads_w_through_a_closure_is_replayed_on_the_nudged_w(gradients):
+    """Check ``numerical_gradient(loss, W)`` whose ``loss`` reads ``W`` from a closure: the
+    replay gives the loss the copy of ``W`` it nudges (as the kernel's copy does), so a
+    gradient nudged into a copy of W (all zeros) is named, and a correct one is not."""
+    W = np.array([0.5, -1.0, 2.0])
+    C = np.array([1.0, 2.0, -3.0])
+
+    def model_loss(_ignored, W=W, C=C):
+        return float(np.sum(np.tanh(W) * C))
+
+    right = (1 - np.tanh(W) ** 2) * C
+    zeros = _verdict(gradients, "numerical_gradient",
+                     [((model_loss, W), "ok", np.zeros(3), (model_loss, W.copy()))])
+    assert (zeros.status, zeros.mistakes) == (mc.RECOGNISED, ["numgrad-nudges-a-copy"])
+    own = _verdict(gradients, "numerical_gradient",
+                   [((model_loss, W), "ok", right, (model_loss, W.copy()))])
+    assert (own.status, own.mistakes) == (mc.UNRECOGNISED, [])
+
+
+def test_the_courses_helper_handed_in_under_the_exercises_name_is_named(gradients):
+    """Check a ``rel_error`` that is the course's ``relative_error`` (right numbers, wrong
+    origin) is named by where the kernel says it comes from; the same calls of a function
+    defined in the notebook name nothing."""
+    a, b = np.array([1.0, 2.0]), np.array([1.0, 3.0])
+    calls = [((a, b), "ok", 0.2, (a, b))]
+    watch = _watch("rel_error", calls)
+    watch.function("rel_error", {"module": "course.grader.referees", "name": "relative_error"})
+    verdict = gradients.recognise("rel_error", watch, time.monotonic() + 30)
+    assert (verdict.status, verdict.mistakes) == (mc.RECOGNISED, ["relerr-alias-of-course"])
+    own = _watch("rel_error", calls)
+    own.function("rel_error", {"module": "__main__", "name": "rel_error"})
+    assert gradients.recognise("rel_error", own, time.monotonic() + 30).mistakes == []
+
+
+def test_a_mistake_of_rounding_alone_is_named_only_bit_for_bit(gradients):
+    """Check an unsymmetrised Hessian, within any tolerance of the reference, is named when
+    the student's numbers are exactly the mistake's; numbers off in the last bits from both
+    name nothing."""
+    r = np.random.default_rng(410)
+    A, b, x = r.normal(size=(4, 4)), r.normal(size=4), 1e-5 * r.normal(size=4)  # f near 0
+
+    def f(v, A=A + A.T, b=b):
+        return float(0.5 * v @ A @ v + np.sin(v @ b) + np.sum(v) ** 4 / 24)
+
+    mistake = _mistake(gradients, "hessian-not-symmetrised")
+    ns, _ = gradients.namespace("numerical_hessian", mistake, {})
+    raw = ns["numerical_hessian"](f, x)
+    assert not np.array_equal(raw, raw.T) and mc.same(raw, (raw + raw.T) / 2)
+    exact = _verdict(gradients, "numerical_hessian", [((f, x), "ok", raw, (f, x))])
+    assert (exact.status, exact.mistakes) == (mc.RECOGNISED, ["hessian-not-symmetrised"])
+    assert mc.same(raw, raw * (1 + 1e-15)) and not mc.same(raw, raw * (1 + 1e-15), exact=True)
+    off = _verdict(gradients, "numerical_hessian",
+                   [((f, x), "ok", raw * (1 + 1e-15), (f, x))])
+    assert (off.status, off.mistakes) == (mc.UNRECOGNISED, [])

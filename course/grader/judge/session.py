@@ -457,6 +457,8 @@ class Calls:
             kind = info.get("kind") if type(info) is dict else None
             if kind == "callable":
                 names[name] = RemoteFunction(self, name, info)
+                if self.watch is not None:
+                    self.watch.function(name, info)
             elif kind == "value":
                 names[name] = info.get("value")
                 if self.watch is not None:
