@@ -115,8 +115,13 @@ def _start(workers: int, scheduler: str | None):
 
     if scheduler:
         return Client(scheduler), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, memory_limit=0)
+    import dask
+
+    # a worker is handed one submission at a time (Dask's default, 1.1, hands a one-thread
+    # worker two): none waits on a busy worker while another is free, at the end of a run
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, memory_limit=0)
     return Client(cluster), cluster
 
 
@@ -131,20 +136,31 @@ def _witnesses(root: Path, asg: task.Assignment) -> list[task.Submission]:
             task.Submission(canary.BLANK, {name: blank.read_bytes()})]
 
 
+CANARY_PRIORITY = 10  # Dask runs the witnesses before any student's task
+
+
+def submit_canary(client, root: Path, asg: task.Assignment, extra_config: dict | None) -> list:
+    """Hand the canary's witnesses (:mod:`course.grader.canary`) to ``client``'s workers
+    ahead of every other task: their futures, for :func:`run_canary`."""
+    return [client.submit(task.grade, asg, witness, extra_config, pure=False,
+                          priority=CANARY_PRIORITY,
+                          key=f"canary-{witness.student}-{uuid.uuid4().hex[:8]}")
+            for witness in _witnesses(root, asg)]
+
+
 def run_canary(client, root: Path, asg: task.Assignment, extra_config: dict | None,
-               log) -> None:
-    """Grade the canary's witnesses (:mod:`course.grader.canary`) on ``client``'s workers,
-    with the assignment as the gradebook defines it; their grades go to a scratch gradebook.
-    Raise :class:`course.grader.errors.CanaryFailed` if they were not graded as they must
-    be."""
+               log, futures: list | None = None) -> None:
+    """Grade the canary's witnesses on ``client``'s workers (or wait for ``futures``, from
+    :func:`submit_canary`), with the assignment as the gradebook defines it; their grades go
+    to a scratch gradebook. Raise :class:`course.grader.errors.CanaryFailed` if they were not
+    graded as they must be."""
     import tempfile
 
     from nbgrader.api import Gradebook
 
     started = time.perf_counter()
-    futures = [client.submit(task.grade, asg, witness, extra_config, pure=False,
-                             key=f"canary-{witness.student}-{uuid.uuid4().hex[:8]}")
-               for witness in _witnesses(root, asg)]
+    if futures is None:
+        futures = submit_canary(client, root, asg, extra_config)
     why, outcomes = {}, []
     for future, student in zip(futures, (canary.REFERENCE, canary.BLANK), strict=True):
         try:
@@ -176,9 +192,11 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
 
     A submission is skipped when its marker holds the digest of its files and the
     gradebook (this ``db_url``'s) holds a submission of it: a gradebook that was replaced
-    or never saw the grades gets them again. Before any student is graded, the canary
-    (``canary=False`` turns it off) grades the reference and the blank release as hidden
-    witnesses; :class:`course.grader.errors.CanaryFailed` stops the run if they fail.
+    or never saw the grades gets them again. The canary (``canary=False`` turns it off)
+    grades the reference and the blank release as hidden witnesses, handed out first; the
+    students' tasks follow on the workers it leaves free, but nothing is written to the
+    course until the witnesses have passed: :class:`course.grader.errors.CanaryFailed`
+    stops the run, every student's task cancelled and nobody's grade touched.
 
     ``timings``, if given, receives the seconds each phase of the run took."""
     root = Path(root).resolve()
@@ -211,12 +229,10 @@ def grade(root: Path, assignment: str, *, workers: int = 2, scheduler: str | Non
                 asg = task.instructor_data(course, assignment, gb)
                 gb.db.rollback()  # no read transaction held open while the workers grade
                 lap("preparing the gradebook")
-                if canary:
-                    run_canary(client, root, asg, extra_config, log)
-                    lap("the canary")
+                witnesses = submit_canary(client, root, asg, extra_config) if canary else None
                 jobs = {s: (folders[s], d) for s, d in todo.items()}
                 results += _grade_all(client, gb, root, asg, jobs, extra_config, progress,
-                                      lap)
+                                      lap, canary=witnesses, log=log)
                 lap("grading (recording overlapped)")
     finally:
         cluster.close()
@@ -264,25 +280,24 @@ class _Cluster:
 
 
 def _grade_all(client, gb, root: Path, asg: task.Assignment, jobs: dict,
-               extra_config: dict | None, progress: bool, lap=None) -> list[GradeResult]:
+               extra_config: dict | None, progress: bool, lap=None, canary: list | None = None,
+               log=print) -> list[GradeResult]:
     """One task per submission of ``jobs`` (``{student: (folder, digest)}``); each outcome
     recorded as it comes (:func:`_record`); their results.
 
-    First every one of them is marked not graded (its marker removed, its scores emptied in
-    one transaction): a run cut short leaves none of them with a grade it did not earn."""
-    from distributed import as_completed
+    ``canary`` holds the witnesses' futures (:func:`submit_canary`), if any: the students'
+    tasks run beside them, and their verdict (:func:`run_canary`) is awaited before anything
+    is written; if it fails, the students' tasks are cancelled and CanaryFailed raised.
+    Then every submission of ``jobs`` is marked not graded (its marker removed, its scores
+    emptied in one transaction) before the first outcome is recorded: a run cut short leaves
+    none of them with a grade it did not earn."""
     from sqlalchemy.exc import SQLAlchemyError
-    from tqdm import tqdm
 
-    for student in jobs:
-        _marker(root, asg.name, student).unlink(missing_ok=True)
     try:
-        task.forget(gb, asg.name, jobs)
         extensions = _extensions(gb, asg.name, jobs)
+        gb.db.rollback()  # no read transaction held open while the workers grade
     except SQLAlchemyError as exc:
-        why = (f"{GraderFailure.marker}: the gradebook cannot be written, so nobody was "
-               f"graded: {_short(exc)}")
-        return [GradeResult(student, "failed", reason=why) for student in jobs]
+        return _unwritable(jobs, exc)
     run = uuid.uuid4().hex[:8]
     futures = {client.submit(task.grade, asg, task.Submission(
                    student, task.read_files(folder), extensions.get(student)), extra_config,
@@ -290,6 +305,36 @@ def _grade_all(client, gb, root: Path, asg: task.Assignment, jobs: dict,
                for student, (folder, _) in jobs.items()}
     if lap is not None:
         lap("handing out the tasks")
+    if canary is not None:
+        try:
+            run_canary(client, root, asg, extra_config, log, futures=canary)
+        except CanaryFailed:
+            client.cancel(list(futures))
+            raise
+        if lap is not None:
+            lap("the canary (students graded meanwhile)")
+    for student in jobs:
+        _marker(root, asg.name, student).unlink(missing_ok=True)
+    try:
+        task.forget(gb, asg.name, jobs)
+    except SQLAlchemyError as exc:
+        client.cancel(list(futures))
+        return _unwritable(jobs, exc)
+    return _collect(gb, root, asg, jobs, futures, progress, lap)
+
+
+def _unwritable(jobs: dict, exc: BaseException) -> list[GradeResult]:
+    why = (f"{GraderFailure.marker}: the gradebook cannot be written, so nobody was "
+           f"graded: {_short(exc)}")
+    return [GradeResult(student, "failed", reason=why) for student in jobs]
+
+
+def _collect(gb, root: Path, asg: task.Assignment, jobs: dict, futures: dict,
+             progress: bool, lap=None) -> list[GradeResult]:
+    """Record each outcome of ``futures`` (``{future: student}``) as it comes."""
+    from distributed import as_completed
+    from tqdm import tqdm
+
     results = []
     bar = tqdm(total=len(futures), unit="submission", disable=not progress,
                file=sys.stderr, desc=f"grading {asg.name}")

@@ -10,6 +10,7 @@ reads its verdict. Screenshots go to ``build/screenshots/<assignment>/``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -387,6 +388,28 @@ def _open_and_run(lab, browser, relpath: str):
     return page, errors
 
 
+@contextlib.contextmanager
+def _live_page(lab, browser, name: str, cells: list[str]):
+    """Write ``cells`` as ``live/<name>.ipynb``, open it in JupyterLab and run it; yield the
+    page and its first live playground, scrolled into view. A failing block leaves a
+    screenshot of the page (``failure-<name>.png``); the page is closed after, and a
+    JavaScript error in it fails the test."""
+    shots = SCREENSHOTS / "live-playground"
+    shots.mkdir(parents=True, exist_ok=True)
+    _live_notebook(lab.root / "live" / f"{name}.ipynb", cells)
+    page, errors = _open_and_run(lab, browser, f"live/{name}.ipynb")
+    try:
+        widget = page.locator(".course-live").first
+        widget.scroll_into_view_if_needed()
+        yield page, widget
+    except Exception:
+        page.screenshot(path=str(shots / f"failure-{name}.png"))
+        raise
+    finally:
+        page.close()
+    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
+
+
 def _live_stats(widget) -> dict:
     return widget.evaluate("el => Object.assign({}, el.courseLive || {})")
 
@@ -420,15 +443,11 @@ def test_live_playground_plays_and_a_click_adds_a_point(lab, browser):
     shots = SCREENSHOTS / "live-playground"
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
-    _live_notebook(lab.root / "live" / "live.ipynb", [
+    with _live_page(lab, browser, "live", [
         "import numpy as np\nfrom course import live\n\n" + _reference_network_source(),
         "pg = live.live_playground(init_params, forward, backward, sgd_step, "
         "dataset='two spirals', hidden=16)\npg",
-    ])
-    page, errors = _open_and_run(lab, browser, "live/live.ipynb")
-    try:
-        widget = page.locator(".course-live").first
-        widget.scroll_into_view_if_needed()
+    ]) as (page, widget):
         canvas = widget.locator("canvas.cl-boundary")
         _wait_live(widget, lambda s: s.get("updates", 0) >= 1 and s.get("frames", 0) >= 1,
                    "drew no first picture")
@@ -475,32 +494,20 @@ def test_live_playground_plays_and_a_click_adds_a_point(lab, browser):
         changed = _changed_fraction(clicked, trained)
         assert changed >= 0.005, (
             f"30 steps with the new points changed only {changed:.2%} of the boundary's pixels")
-    except Exception:
-        page.screenshot(path=str(shots / "failure.png"))
-        raise
-    finally:
-        page.close()
-    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
 
 
 def test_live_playground_warns_and_falls_back_when_forward_is_not_its_network(lab, browser):
-    shots = SCREENSHOTS / "live-playground"
-    shots.mkdir(parents=True, exist_ok=True)
     leaky = ("def forward(params, F):  # leaky ReLU: not the network the browser draws\n"
              "    k = F @ params['H'] + params['b_H']\n"
              "    h = np.where(k >= 0, k, 0.2 * k)\n"
              "    z = h @ params['U'] + params['b_U']\n"
              "    o = softmax(z)\n"
              "    return o, {'F': F, 'k': k, 'h': h, 'z': z, 'o': o}\n")
-    _live_notebook(lab.root / "live" / "leaky.ipynb", [
+    with _live_page(lab, browser, "leaky", [
         "import numpy as np\nfrom course import live\n\n" + _reference_network_source(),
         leaky,
         "pg = live.live_playground(init_params, forward, backward, sgd_step, dataset='XOR')\npg",
-    ])
-    page, errors = _open_and_run(lab, browser, "live/leaky.ipynb")
-    try:
-        widget = page.locator(".course-live").first
-        widget.scroll_into_view_if_needed()
+    ]) as (_page, widget):
         warning = widget.locator(".cl-warning")
         warning.wait_for(state="visible", timeout=30_000)
         assert "did not match your forward" in warning.inner_text(), warning.inner_text()
@@ -508,13 +515,7 @@ def test_live_playground_warns_and_falls_back_when_forward_is_not_its_network(la
         _wait_live(widget, lambda s: s.get("kernelFrames", 0) >= 5 and s.get("steps", 0) >= 5,
                    "showed no frames that the kernel drew while training, after the warning")
         widget.locator("button.cl-pause").click()
-        widget.screenshot(path=str(shots / "fallback.png"))
-    except Exception:
-        page.screenshot(path=str(shots / "failure-fallback.png"))
-        raise
-    finally:
-        page.close()
-    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
+        widget.screenshot(path=str(SCREENSHOTS / "live-playground" / "fallback.png"))
 
 
 def test_live_playground_benchmark_prints_frame_rates(lab, browser):
@@ -522,7 +523,7 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
     training, and the kernel's CPU per step, for the live playground and for today's PNG
     playground (course.playground) in the same JupyterLab."""
     seconds = 10.0
-    _live_notebook(lab.root / "live" / "bench.ipynb", [
+    with _live_page(lab, browser, "bench", [
         "import json, time\nimport numpy as np\nfrom course import live, playground\n\n"
         + _reference_network_source(),
         "pg = live.live_playground(init_params, forward, backward, sgd_step, "
@@ -531,19 +532,15 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
         "mark = (time.process_time(), pg.step_count, old.step_count)",
         "print(json.dumps({'cpu': time.process_time() - mark[0], "
         "'live_steps': pg.step_count - mark[1], 'old_steps': old.step_count - mark[2]}))",
-    ])
-    page, errors = _open_and_run(lab, browser, "live/bench.ipynb")
+    ]) as (page, widget):
 
-    def kernel_window(start):
-        _run_cell(page, 3)
-        start()
-        time.sleep(seconds)
-        out = _run_cell(page, 4)
-        return json.loads(out.strip().splitlines()[-1])
+        def kernel_window(start):
+            _run_cell(page, 3)
+            start()
+            time.sleep(seconds)
+            out = _run_cell(page, 4)
+            return json.loads(out.strip().splitlines()[-1])
 
-    try:
-        widget = page.locator(".course-live").first
-        widget.scroll_into_view_if_needed()
         _wait_live(widget, lambda s: s.get("frames", 0) >= 1, "drew no first picture")
         idle = [_live_stats(widget)["callbacks"]]
         time.sleep(3.0)  # paused: how often does this page get an animation frame at all?
@@ -582,8 +579,6 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
         old_box.get_by_role("button", name="Pause").click()
         old = {"frames": shown / seconds, "steps": kernel_old["old_steps"] / seconds,
                "kernel_ms": 1000 * kernel_old["cpu"] / max(1, kernel_old["old_steps"])}
-    finally:
-        page.close()
     print(f"\nlive playground (course.live), two spirals, 16 hidden units, {seconds:.0f} s:"
           f"\n  frames drawn per second in Chromium  {live['frames']:.1f}"
           f" (animation frames the page gets when paused: {live['idle']:.1f} per s;"
@@ -597,7 +592,6 @@ def test_live_playground_benchmark_prints_frame_rates(lab, browser):
           f"\n  frames shown per second             {old['frames']:.1f}"
           f"\n  training steps per second           {old['steps']:.1f}"
           f"\n  kernel CPU per step (whole process) {old['kernel_ms']:.2f} ms")
-    assert not errors, f"JavaScript errors in the page: {errors[:3]}"
 
 
 def test_live_playground_draws_05s_linear_softmax_classifier(lab, browser):
@@ -618,11 +612,7 @@ def test_live_playground_draws_05s_linear_softmax_classifier(lab, browser):
         elif cell.cell_type == "code" and "live.live_playground(" in cell.source:
             cells.append(cell.source)
     assert len(cells) == 7, f"05's live cell or the functions it uses were not found: {cells}"
-    _live_notebook(lab.root / "live" / "linear.ipynb", cells)
-    page, errors = _open_and_run(lab, browser, "live/linear.ipynb")
-    try:
-        widget = page.locator(".course-live").first
-        widget.scroll_into_view_if_needed()
+    with _live_page(lab, browser, "linear", cells) as (_page, widget):
         _wait_live(widget, lambda s: s.get("frames", 0) >= 1, "drew no first picture")
         before = widget.locator("canvas.cl-boundary").screenshot()
         widget.locator("button.cl-play").click()
@@ -638,6 +628,3 @@ def test_live_playground_draws_05s_linear_softmax_classifier(lab, browser):
         changed = _changed_fraction(before, after)
         assert changed >= 0.05, f"training changed only {changed:.2%} of the boundary's pixels"
         assert "accuracy" in widget.locator(".cl-status").inner_text()
-    finally:
-        page.close()
-    assert not errors, f"JavaScript errors in the page: {errors[:3]}"

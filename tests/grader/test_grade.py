@@ -90,16 +90,24 @@ def test_two_workers_give_the_scores_of_serial_autograde(serial, parallel):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 graded, 0 skipped (unchanged), 0 failed" in run.stdout
     assert gradebook.read_scores(root, ASSIGNMENT) == serial[1]
+    reference = notebook_path(root / "autograded" / "reference", ASSIGNMENT).read_text()
+    assert "image/png" in reference  # figures are drawn unless --no-figures
 
 
 def test_a_postgresql_gradebook_gets_the_same_scores(serial, postgres_url, tmp_path):
+    """Check a PostgreSQL gradebook gets serial autograde's scores, and (``--no-figures``,
+    which also makes this run faster) that no graded notebook holds a picture."""
     root = _course(tmp_path / "course", serial[0])
     (root / "gradebook.db").unlink()  # generate_assignment's; course grade adds it to Postgres
-    run = _grade(root, "--db-url", postgres_url)
+    run = _grade(root, "--db-url", postgres_url, "--no-figures")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 graded, 0 skipped (unchanged), 0 failed" in run.stdout
     assert gradebook.read_scores(root, ASSIGNMENT, postgres_url) == serial[1]
     assert not (root / "gradebook.db").exists()  # nor did anything read or write SQLite
+    graded = sorted((root / "autograded").glob(f"*/{ASSIGNMENT}/*.ipynb"))
+    assert len(graded) == 5
+    pictures = [p.parent.parent.name for p in graded if "image/png" in p.read_text()]
+    assert not pictures, f"--no-figures, yet these graded notebooks hold pictures: {pictures}"
 
 
 def test_a_rerun_grades_nothing_new_unless_changed_or_missing_from_the_gradebook(parallel):

@@ -25,6 +25,10 @@ def add_parser(sub) -> None:
     parser.add_argument("--no-canary", action="store_true",
                         help="skip the canary (the reference and the blank release graded "
                              "first as hidden witnesses, which must score full marks and zero)")
+    parser.add_argument("--no-figures", action="store_true",
+                        help="draw no figures while grading (SandboxedExecute.draw_figures="
+                             "False): about half the time of a notebook with many plots; the "
+                             "feedback then shows no pictures")
     parser.add_argument("--timings", action="store_true",
                         help="print the seconds each phase took (cluster start, gradebook, "
                              "canary, grading, recording the results)")
@@ -36,11 +40,13 @@ def run(args) -> int:
     from course.grader.errors import CanaryFailed
 
     timings: dict | None = {} if args.timings else None
+    extra_config = {"SandboxedExecute": {"draw_figures": False}} if args.no_figures else None
     try:
         results = grade_mod.grade(args.root, args.assignment, workers=args.workers,
                                   scheduler=args.scheduler, db_url=args.db_url,
                                   force=args.force, progress=not args.no_progress,
-                                  canary=not args.no_canary, timings=timings)
+                                  canary=not args.no_canary, timings=timings,
+                                  extra_config=extra_config)
     except CanaryFailed as exc:
         print(f"python -m course.grader grade: {exc}", file=sys.stderr)
         return 1
