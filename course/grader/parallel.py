@@ -15,8 +15,10 @@ brings back into the course: the autograded files, then the grades into nbgrader
 * A submission already graded with the same content is skipped (``--force`` regrades): when
   a submission's grades are committed, ``.course-grade.json`` with a digest of the submitted
   files goes into its autograded folder, last. The submissions to grade lose their marker
-  and their scores (one transaction) before any is handed out, so a run cut short leaves
-  them *not graded*, and the next run grades them.
+  and their scores (one transaction) before the first result is recorded, so a run cut
+  short leaves them *not graded*, and the next run grades them.
+* The canary's witnesses (the reference and the blank release) are handed out first, the
+  students' submissions after them; nothing is written until the witnesses have passed.
 * A worker that dies loses only the task it was running: Dask runs it again on another
   worker (``distributed.scheduler.allowed-failures``), and since workers write nothing, the
   client records each submission once, whichever worker graded it.
@@ -115,13 +117,8 @@ def _start(workers: int, scheduler: str | None):
 
     if scheduler:
         return Client(scheduler), None
-    import dask
-
-    # a worker is handed one submission at a time (Dask's default, 1.1, hands a one-thread
-    # worker two): none waits on a busy worker while another is free, at the end of a run
-    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=0)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, memory_limit=0)
     return Client(cluster), cluster
 
 
@@ -148,19 +145,16 @@ def submit_canary(client, root: Path, asg: task.Assignment, extra_config: dict |
             for witness in _witnesses(root, asg)]
 
 
-def run_canary(client, root: Path, asg: task.Assignment, extra_config: dict | None,
-               log, futures: list | None = None) -> None:
-    """Grade the canary's witnesses on ``client``'s workers (or wait for ``futures``, from
-    :func:`submit_canary`), with the assignment as the gradebook defines it; their grades go
-    to a scratch gradebook. Raise :class:`course.grader.errors.CanaryFailed` if they were not
-    graded as they must be."""
+def run_canary(root: Path, asg: task.Assignment, futures: list, log) -> None:
+    """Wait for the canary's witnesses (``futures``, from :func:`submit_canary`); their
+    grades go to a scratch gradebook that defines the assignment as the course's does.
+    Raise :class:`course.grader.errors.CanaryFailed` if they were not graded as they must
+    be."""
     import tempfile
 
     from nbgrader.api import Gradebook
 
     started = time.perf_counter()
-    if futures is None:
-        futures = submit_canary(client, root, asg, extra_config)
     why, outcomes = {}, []
     for future, student in zip(futures, (canary.REFERENCE, canary.BLANK), strict=True):
         try:
@@ -307,7 +301,7 @@ def _grade_all(client, gb, root: Path, asg: task.Assignment, jobs: dict,
         lap("handing out the tasks")
     if canary is not None:
         try:
-            run_canary(client, root, asg, extra_config, log, futures=canary)
+            run_canary(root, asg, canary, log)
         except CanaryFailed:
             client.cancel(list(futures))
             raise
